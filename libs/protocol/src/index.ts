@@ -1,0 +1,2 @@
+export * from './cbor';
+export * from './fdo/constants';

@@ -1,0 +1,62 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// Three tiers (see CONTRIBUTING.md):
+//   unit         *.spec.ts beside the code; no database, no network
+//   integration  *.int-spec.ts; a real Postgres (embedded PGlite unless DATABASE_URL) and queue
+//   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
+const alias = {
+  '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
+  '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
+  '@ztp/pki': new URL('./libs/pki/src/index.ts', import.meta.url).pathname,
+  '@ztp/config': new URL('./libs/config/src/index.ts', import.meta.url).pathname,
+  '@ztp/persistence': new URL('./libs/persistence/src/index.ts', import.meta.url).pathname,
+  '@ztp/queue': new URL('./libs/queue/src/index.ts', import.meta.url).pathname,
+  '@ztp/platform': new URL('./libs/platform/src/index.ts', import.meta.url).pathname,
+  '@ztp/auth': new URL('./libs/auth/src/index.ts', import.meta.url).pathname,
+  '@ztp/device-sim': new URL('./apps/device-sim/src/index.ts', import.meta.url).pathname,
+};
+
+const shared = {
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: { alias },
+};
+
+export default defineConfig({
+  ...shared,
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['{apps,libs,tools}/**/*.spec.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'integration',
+          include: ['{apps,libs}/**/*.int-spec.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e-spec.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
