@@ -1,0 +1,109 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  base64Bytes,
+  baseUrl,
+  host,
+  identifier,
+  integer,
+  oneOf,
+  port,
+  text,
+  url,
+} from './environment-values';
+
+/**
+ * THE configuration schema: every environment variable the services read is declared here, once.
+ *
+ * To add a variable: add it to `environmentVariables` (with its parser and default), use it in
+ * `toConfig` below (its place in the typed object), and document it in `.env.example` (a unit
+ * test fails when a variable is missing there). Secrets must also be listed in `SECRET_VARIABLES`
+ * so error messages never echo them.
+ */
+export const environmentVariables = {
+  NODE_ENV: oneOf(['development', 'test', 'production'], 'development'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  REDIS_URL: url(['redis', 'rediss']),
+  DATA_DIR: text('./.data'),
+  QUEUE_PREFIX: identifier('ztp'),
+
+  HOST: host(),
+  RENDEZVOUS_PORT: port(8040),
+  VOUCHER_SERVICE_PORT: port(8041),
+  OWNER_ONBOARDING_PORT: port(8042),
+  RENDEZVOUS_PUBLIC_URL: baseUrl(),
+  VOUCHER_SERVICE_PUBLIC_URL: baseUrl(),
+  OWNER_ONBOARDING_PUBLIC_URL: baseUrl(),
+  MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
+
+  KEY_CUSTODY_MASTER_KEY: base64Bytes(32),
+} as const;
+
+export type EnvironmentVariable = keyof typeof environmentVariables;
+
+/** Variables whose values are never printed, not even in validation errors. */
+export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set(['KEY_CUSTODY_MASTER_KEY']);
+
+const APP_PORT_VARIABLES = ['RENDEZVOUS_PORT', 'VOUCHER_SERVICE_PORT', 'OWNER_ONBOARDING_PORT'] as const;
+
+type Environment = z.output<z.ZodObject<typeof environmentVariables>>;
+
+function appEndpoint(portNumber: number, publicUrl: string | undefined) {
+  return { port: portNumber, publicUrl: publicUrl ?? `http://127.0.0.1:${portNumber}` };
+}
+
+function toConfig(env: Environment) {
+  const embeddedDatabase = env.DATABASE_URL === undefined;
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR);
+  return {
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    database:
+      env.DATABASE_URL === undefined
+        ? { kind: 'embedded' as const, dataDir: join(dataDir, 'pglite') }
+        : { kind: 'postgres' as const, url: env.DATABASE_URL },
+    queue:
+      env.REDIS_URL === undefined
+        ? { kind: 'postgres' as const, prefix: env.QUEUE_PREFIX }
+        : { kind: 'redis' as const, url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    http: {
+      host: env.HOST ?? (embeddedDatabase ? '127.0.0.1' : '0.0.0.0'),
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    apps: {
+      rendezvous: appEndpoint(env.RENDEZVOUS_PORT, env.RENDEZVOUS_PUBLIC_URL),
+      voucherService: appEndpoint(env.VOUCHER_SERVICE_PORT, env.VOUCHER_SERVICE_PUBLIC_URL),
+      ownerOnboarding: appEndpoint(env.OWNER_ONBOARDING_PORT, env.OWNER_ONBOARDING_PUBLIC_URL),
+    },
+    /** Unset in embedded mode: `loadConfig` then keeps a generated key in DATA_DIR/master.key. */
+    keyCustodyMasterKey: env.KEY_CUSTODY_MASTER_KEY,
+  };
+}
+
+export const configSchema = z
+  .object(environmentVariables)
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL !== undefined && env.KEY_CUSTODY_MASTER_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_MASTER_KEY'],
+        message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
+      });
+    }
+    const seen = new Map<number, string>();
+    for (const name of APP_PORT_VARIABLES) {
+      const other = seen.get(env[name]);
+      if (other !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${other}` });
+      }
+      seen.set(env[name], name);
+    }
+  })
+  .transform(toConfig);
+
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, environmentVariables, loadConfig } from './index';
+
+const KEY = randomBytes(32).toString('base64');
+
+describe('loadConfig', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ztp-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  function problemsOf(env: NodeJS.ProcessEnv): string {
+    try {
+      loadConfig({ DATA_DIR: dataDir, ...env });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected loadConfig to throw');
+  }
+
+  it('gives embedded defaults for an empty environment', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config.nodeEnv).toBe('development');
+    expect(config.logLevel).toBe('info');
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: join(dataDir, 'pglite') });
+    expect(config.queue).toEqual({ kind: 'postgres', prefix: 'ztp' });
+    expect(config.http).toEqual({ host: '127.0.0.1', maxBodyBytes: 1048576, shutdownTimeoutMs: 10000 });
+    expect(config.apps.rendezvous).toEqual({ port: 8040, publicUrl: 'http://127.0.0.1:8040' });
+    expect(config.apps.voucherService).toEqual({ port: 8041, publicUrl: 'http://127.0.0.1:8041' });
+    expect(config.apps.ownerOnboarding).toEqual({ port: 8042, publicUrl: 'http://127.0.0.1:8042' });
+    expect(config.keyCustody.source).toBe('file');
+  });
+
+  it('reads external servers and binds to all interfaces then', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:secret@db:5432/ztp',
+      REDIS_URL: 'rediss://cache:6380/2',
+      KEY_CUSTODY_MASTER_KEY: KEY,
+      RENDEZVOUS_PUBLIC_URL: 'https://rv.example.com/',
+      QUEUE_PREFIX: 'tenant-a',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://app:secret@db:5432/ztp' });
+    expect(config.queue).toEqual({ kind: 'redis', url: 'rediss://cache:6380/2', prefix: 'tenant-a' });
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.apps.rendezvous.publicUrl).toBe('https://rv.example.com');
+    expect(config.keyCustody).toEqual({ masterKey: KEY, source: 'environment' });
+  });
+
+  it('treats empty values as unset and resolves a relative DATA_DIR', () => {
+    const config = loadConfig({
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      LOG_LEVEL: '',
+      KEY_CUSTODY_MASTER_KEY: KEY,
+    });
+    expect(config.database.kind).toBe('embedded');
+    expect(config.logLevel).toBe('info');
+    expect(config.dataDir).toBe(resolve('./.data'));
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.apps.rendezvous)).toBe(true);
+    expect(() => {
+      (config.http as { host: string }).host = 'x';
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    [{ REDIS_URL: 'x' }, 'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL (got "x")'],
+    [{ DATABASE_URL: 'mysql://db/x', KEY_CUSTODY_MASTER_KEY: KEY }, 'DATABASE_URL must be a postgres:// or'],
+    [{ RENDEZVOUS_PORT: '70000' }, 'RENDEZVOUS_PORT must be an integer between 1 and 65535 (got "70000")'],
+    [{ VOUCHER_SERVICE_PORT: '80.5' }, 'VOUCHER_SERVICE_PORT must be an integer between 1 and 65535'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ NODE_ENV: 'prod' }, 'NODE_ENV must be one of development, test, production (got "prod")'],
+    [{ HOST: 'not a host' }, 'HOST must be an IP address or host name (got "not a host")'],
+    [
+      { OWNER_ONBOARDING_PUBLIC_URL: 'ftp://x' },
+      'OWNER_ONBOARDING_PUBLIC_URL must be a http:// or https:// URL',
+    ],
+    [{ MAX_BODY_BYTES: '10' }, 'MAX_BODY_BYTES must be an integer between 1024 and 67108864 (got "10")'],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 600000'],
+    [{ QUEUE_PREFIX: '1abc' }, 'QUEUE_PREFIX must start with a letter'],
+    [{ OWNER_ONBOARDING_PORT: '8040' }, 'OWNER_ONBOARDING_PORT must differ from RENDEZVOUS_PORT'],
+  ])('rejects %j', (env, expected) => {
+    expect(problemsOf(env)).toContain(expected);
+  });
+
+  it('requires a master key when DATABASE_URL is set', () => {
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/ztp' })).toBe(
+      'Invalid configuration: KEY_CUSTODY_MASTER_KEY is required when DATABASE_URL is set (base64 of 32 random bytes)',
+    );
+  });
+
+  it('never echoes a secret and hides URL passwords', () => {
+    const message = problemsOf({ KEY_CUSTODY_MASTER_KEY: 'c2hvcnQ=', REDIS_URL: 'http://u:hunter2@cache' });
+    expect(message).toContain('KEY_CUSTODY_MASTER_KEY must be base64 of exactly 32 bytes (got 8 characters)');
+    expect(message).not.toContain('c2hvcnQ=');
+    expect(message).toContain('REDIS_URL must be a redis:// or rediss:// URL (got "http://u:***@cache")');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('reports every bad variable at once', () => {
+    const message = problemsOf({ REDIS_URL: 'x', RENDEZVOUS_PORT: 'abc' });
+    expect(message).toMatch(/REDIS_URL .*; RENDEZVOUS_PORT /);
+  });
+
+  describe('embedded master key file', () => {
+    it('is generated once with owner-only permissions and reused', () => {
+      const first = loadConfig({ DATA_DIR: dataDir });
+      const file = join(dataDir, 'master.key');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(Buffer.from(first.keyCustody.masterKey, 'base64')).toHaveLength(32);
+      expect(readFileSync(file, 'utf8').trim()).toBe(first.keyCustody.masterKey);
+      expect(loadConfig({ DATA_DIR: dataDir }).keyCustody.masterKey).toBe(first.keyCustody.masterKey);
+    });
+
+    it('is refused when others can read it', () => {
+      loadConfig({ DATA_DIR: dataDir });
+      chmodSync(join(dataDir, 'master.key'), 0o644);
+      expect(problemsOf({})).toContain('master.key must be readable by its owner only (mode 644)');
+    });
+
+    it('is refused when it does not hold 32 bytes', () => {
+      writeFileSync(join(dataDir, 'master.key'), 'c2hvcnQ=\n', { mode: 0o600 });
+      expect(problemsOf({})).toContain('master.key must hold base64 of exactly 32 bytes');
+    });
+
+    it('is not used when the variable is set', () => {
+      expect(loadConfig({ DATA_DIR: dataDir, KEY_CUSTODY_MASTER_KEY: KEY }).keyCustody.source).toBe(
+        'environment',
+      );
+      expect(() => statSync(join(dataDir, 'master.key'))).toThrow();
+    });
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable of the schema with a comment', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8').split('\n');
+    for (const name of Object.keys(environmentVariables)) {
+      const line = example.findIndex((l) => l.startsWith(`${name}=`));
+      expect(line, `${name} is missing from .env.example`).toBeGreaterThan(0);
+      const commented = example
+        .slice(0, line)
+        .reverse()
+        .find((l) => !/^[A-Z_]+=/.test(l));
+      expect(commented, `${name} has no comment in .env.example`).toMatch(/^# /);
+    }
+  });
+});
