@@ -1,0 +1,3 @@
+export * from './sign1';
+export * from './signer';
+export * from './software-signer';
