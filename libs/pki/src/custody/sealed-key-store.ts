@@ -1,0 +1,32 @@
+import { type KeySpec } from '../key-spec';
+
+/**
+ * One private key as SoftwareKeyCustody stores it. Everything but `sealed` is public metadata, kept
+ * in the clear so public-key lookups need no unsealing; all of it is bound into the seal as
+ * associated data, so swapping a field between records or editing it makes unsealing fail.
+ */
+export interface SealedKeyRecord {
+  readonly keyId: string;
+  readonly spec: KeySpec;
+  readonly purpose: string;
+  readonly createdAt: Date;
+  /** DER SubjectPublicKeyInfo. */
+  readonly publicKeySpki: Uint8Array;
+  /** The sealed PKCS#8 private key; layout in sealing.ts. */
+  readonly sealed: Uint8Array;
+}
+
+/**
+ * Where sealed records live: in memory for tests, a Postgres table in libs/persistence. The store never
+ * sees a private key in the clear, so it needs no protection beyond ordinary database access control.
+ */
+export interface SealedKeyStore {
+  /**
+   * Inserts a record. Must reject with KeyCustodyError('key-exists') when `keyId` is taken (a unique
+   * constraint in SQL), so two replicas creating the same key cannot silently overwrite each other.
+   */
+  put(record: SealedKeyRecord): Promise<void>;
+  get(keyId: string): Promise<SealedKeyRecord | undefined>;
+  /** Returns whether a record was there. */
+  delete(keyId: string): Promise<boolean>;
+}

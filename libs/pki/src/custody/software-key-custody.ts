@@ -1,0 +1,254 @@
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type KeyObject,
+  privateDecrypt,
+} from 'node:crypto';
+import { promisify } from 'node:util';
+import { type SigAlg } from '@ztp/protocol';
+import { type Signer } from '@ztp/protocol/cose/signer';
+import { KeyCustodyError } from '../errors';
+import { defaultSigAlg, isKeySpec, type KeySpec, keySpecOf, sigAlgFitsKey } from '../key-spec';
+import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
+import { signWithKeyObject } from './key-object-signer';
+import { LruCache } from './lru-cache';
+import { type SealedKeyRecord, type SealedKeyStore } from './sealed-key-store';
+import { assertValidMasterKey, type MasterKey, sealPrivateKey, unsealPrivateKey } from './sealing';
+
+export interface SoftwareKeyCustodyOptions {
+  readonly store: SealedKeyStore;
+  /** Seals every new key, and unseals what it sealed. */
+  readonly masterKey: MasterKey;
+  /** Earlier master keys, kept only to unseal records they wrapped. */
+  readonly retiredMasterKeys?: readonly MasterKey[];
+  readonly now: () => Date;
+  /** How many unsealed keys stay in memory (least recently used go first). Default 64; 0 disables. */
+  readonly cacheSize?: number;
+  /**
+   * How long an unsealed key stays cached. Bounds how long a key destroyed through another replica
+   * keeps signing here. Default 5 minutes.
+   */
+  readonly cacheTtlMs?: number;
+}
+
+interface CachedKey {
+  readonly privateKey: KeyObject;
+  readonly expiresAt: number;
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+const KEY_ID = /^[\x21-\x7e]{1,200}$/;
+const PURPOSE = /^[\x20-\x7e]{1,100}$/;
+
+/**
+ * KeyCustody in software: private keys live in a SealedKeyStore sealed under a master key (see
+ * sealing.ts) and are unsealed into KeyObjects in this process only when used.
+ */
+export class SoftwareKeyCustody implements KeyCustody {
+  private readonly masterKeys = new Map<number, MasterKey>();
+  private readonly cache: LruCache<string, CachedKey>;
+  private readonly cacheTtlMs: number;
+
+  constructor(private readonly options: SoftwareKeyCustodyOptions) {
+    for (const master of [options.masterKey, ...(options.retiredMasterKeys ?? [])]) {
+      assertValidMasterKey(master);
+      if (this.masterKeys.has(master.version)) {
+        throw new KeyCustodyError('invalid-master-key', `master key version ${master.version} given twice`);
+      }
+      this.masterKeys.set(master.version, master);
+    }
+    this.cache = new LruCache(options.cacheSize ?? 64);
+    this.cacheTtlMs = options.cacheTtlMs ?? 5 * 60_000;
+  }
+
+  async generateKey(request: { keyId: string; spec: KeySpec; purpose: string }): Promise<CustodyKeyInfo> {
+    checkIdentity(request.keyId, request.purpose);
+    if (!isKeySpec(request.spec)) {
+      throw new KeyCustodyError(
+        'unsupported-key-type',
+        `cannot generate a key of type ${String(request.spec)}`,
+      );
+    }
+    if (await this.options.store.get(request.keyId)) {
+      throw new KeyCustodyError('key-exists', `a key with id ${request.keyId} already exists`);
+    }
+    const { privateKey } = await generateKeyPairFor(request.spec);
+    return this.takeIntoCustody(request.keyId, request.purpose, privateKey);
+  }
+
+  async importKey(request: {
+    keyId: string;
+    privateKey: KeyObject;
+    purpose: string;
+  }): Promise<CustodyKeyInfo> {
+    checkIdentity(request.keyId, request.purpose);
+    if (request.privateKey.type !== 'private') {
+      throw new KeyCustodyError('unsupported-key-type', 'importKey needs a private key');
+    }
+    return this.takeIntoCustody(request.keyId, request.purpose, request.privateKey);
+  }
+
+  async describeKey(keyId: string): Promise<CustodyKeyInfo> {
+    return toInfo(await this.record(keyId));
+  }
+
+  async publicKey(keyId: string): Promise<KeyObject> {
+    return (await this.describeKey(keyId)).publicKey;
+  }
+
+  async signer(keyId: string, alg?: SigAlg): Promise<Signer> {
+    const info = await this.describeKey(keyId);
+    const chosen = alg ?? defaultSigAlg(info.spec);
+    if (!sigAlgFitsKey(chosen, info.spec)) {
+      throw new KeyCustodyError(
+        'unsupported-algorithm',
+        `algorithm ${chosen} does not fit ${info.spec} key ${keyId}`,
+      );
+    }
+    return {
+      alg: chosen,
+      publicKey: info.publicKey,
+      sign: async (data) => signWithKeyObject(await this.privateKey(keyId), chosen, data),
+    };
+  }
+
+  async decrypt(keyId: string, ciphertext: Uint8Array, params: RsaOaepParams): Promise<Uint8Array> {
+    const record = await this.record(keyId);
+    if (record.spec !== 'RSA-2048' && record.spec !== 'RSA-3072') {
+      throw new KeyCustodyError(
+        'unsupported-algorithm',
+        `RSA-OAEP needs an RSA key; ${keyId} is ${record.spec}`,
+      );
+    }
+    const privateKey = await this.privateKey(keyId, record);
+    try {
+      return privateDecrypt(
+        {
+          key: privateKey,
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: params.hash === 'SHA-384' ? 'sha384' : 'sha256',
+        },
+        ciphertext,
+      );
+    } catch (cause) {
+      throw new KeyCustodyError('decrypt-failed', `RSA-OAEP decryption with ${keyId} failed`, { cause });
+    }
+  }
+
+  async destroyKey(keyId: string): Promise<void> {
+    this.cache.delete(keyId);
+    if (!(await this.options.store.delete(keyId))) {
+      throw new KeyCustodyError('key-not-found', `no key with id ${keyId}`);
+    }
+  }
+
+  private async takeIntoCustody(
+    keyId: string,
+    purpose: string,
+    privateKey: KeyObject,
+  ): Promise<CustodyKeyInfo> {
+    const publicKey = createPublicKey(privateKey);
+    const spec = keySpecOf(publicKey);
+    if (!spec)
+      throw new KeyCustodyError('unsupported-key-type', 'key is not P-256, P-384, RSA-2048 or RSA-3072');
+    const publicKeySpki = publicKey.export({ type: 'spki', format: 'der' });
+    const context = { keyId, spec, purpose, createdAt: this.options.now(), publicKeySpki };
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+    try {
+      const record: SealedKeyRecord = {
+        ...context,
+        sealed: sealPrivateKey(pkcs8, context, this.options.masterKey),
+      };
+      await this.options.store.put(record);
+      this.remember(keyId, privateKey);
+      return toInfo(record);
+    } finally {
+      pkcs8.fill(0);
+    }
+  }
+
+  private async record(keyId: string): Promise<SealedKeyRecord> {
+    const record = await this.options.store.get(keyId);
+    if (!record) throw new KeyCustodyError('key-not-found', `no key with id ${keyId}`);
+    return record;
+  }
+
+  private async privateKey(keyId: string, known?: SealedKeyRecord): Promise<KeyObject> {
+    const cached = this.cache.get(keyId);
+    if (cached && cached.expiresAt > this.options.now().getTime()) return cached.privateKey;
+    const record = known ?? (await this.record(keyId));
+    const pkcs8 = unsealPrivateKey(record.sealed, record, (version) => this.masterKeys.get(version));
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    } catch (cause) {
+      throw new KeyCustodyError('sealed-record-corrupt', `sealed key ${keyId} is not a private key`, {
+        cause,
+      });
+    } finally {
+      pkcs8.fill(0);
+    }
+    const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+    if (!spki.equals(record.publicKeySpki)) {
+      throw new KeyCustodyError('sealed-record-corrupt', `sealed key ${keyId} does not match its public key`);
+    }
+    this.remember(keyId, privateKey);
+    return privateKey;
+  }
+
+  private remember(keyId: string, privateKey: KeyObject): void {
+    this.cache.set(keyId, { privateKey, expiresAt: this.options.now().getTime() + this.cacheTtlMs });
+  }
+}
+
+function checkIdentity(keyId: string, purpose: string): void {
+  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
+    throw new KeyCustodyError(
+      'invalid-key-id',
+      'key id must be 1..200 printable ASCII characters without spaces',
+    );
+  }
+  if (typeof purpose !== 'string' || !PURPOSE.test(purpose)) {
+    throw new KeyCustodyError('invalid-purpose', 'purpose must be 1..100 printable ASCII characters');
+  }
+}
+
+function generateKeyPairFor(spec: KeySpec) {
+  switch (spec) {
+    case 'P-256':
+      return generateKeyPairAsync('ec', { namedCurve: 'P-256' });
+    case 'P-384':
+      return generateKeyPairAsync('ec', { namedCurve: 'P-384' });
+    case 'RSA-2048':
+      return generateKeyPairAsync('rsa', { modulusLength: 2048 });
+    case 'RSA-3072':
+      return generateKeyPairAsync('rsa', { modulusLength: 3072 });
+  }
+}
+
+function toInfo(record: SealedKeyRecord): CustodyKeyInfo {
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(record.publicKeySpki), format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new KeyCustodyError('sealed-record-corrupt', `key ${record.keyId} has no valid public key`, {
+      cause,
+    });
+  }
+  if (!isKeySpec(record.spec) || keySpecOf(publicKey) !== record.spec) {
+    throw new KeyCustodyError(
+      'sealed-record-corrupt',
+      `key ${record.keyId} is not the ${record.spec} it claims`,
+    );
+  }
+  return {
+    keyId: record.keyId,
+    spec: record.spec,
+    purpose: record.purpose,
+    createdAt: record.createdAt,
+    publicKey,
+    publicKeySpki: record.publicKeySpki,
+  };
+}
