@@ -1,0 +1,11 @@
+export * from './di';
+export * from './dispatch';
+export * from './error-message';
+export * from './errors';
+export { GUID_LENGTH, NONCE_LENGTH } from './fields';
+export * from './to0';
+export * from './to1';
+export * from './to1d';
+export * from './to2-prove';
+export * from './to2-service-info';
+export * from './to2-setup';
