@@ -1,0 +1,15 @@
+export { ENTITY_SCHEMA, QUEUE_SCHEMA } from './database-schemas';
+export {
+  assertNoPendingMigrations,
+  buildDataSourceOptions,
+  migrateDatabase,
+  openDataSource,
+  PendingMigrationsError,
+  type DatabaseConnectionOptions,
+} from './data-source';
+export { EmbeddedDatabaseBusyError } from './embedded/data-dir-lock';
+export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embedded-postgres';
+export { ENTITIES, InstallationEntity } from './entities';
+export { MIGRATIONS } from './migrations';
+export { PersistenceModule } from './persistence.module';
+export { createTestDatabase, type TestDatabase } from './testing/create-test-database';

@@ -1,0 +1,9 @@
+import { CreateInstallation1795223322419 } from './1795223322419-create-installation';
+
+/**
+ * Every schema migration, oldest first. A new migration: add a file named
+ * `<Date.now()>-<what-it-does>.ts` exporting a class `<WhatItDoes><timestamp>` that implements
+ * `MigrationInterface` with explicit SQL (no `synchronize`, ever), and append it here. Never edit
+ * or reorder a migration that has been committed; write a new one.
+ */
+export const MIGRATIONS = [CreateInstallation1795223322419];
