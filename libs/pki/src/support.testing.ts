@@ -1,5 +1,7 @@
 // Shared by this lib's *.spec.ts files only; not exported from index.ts.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { InMemorySealedKeyStore } from './custody/in-memory-sealed-key-store';
 import { type MasterKey } from './custody/sealing';
 import { SoftwareKeyCustody } from './custody/software-key-custody';
@@ -30,4 +32,16 @@ export function testCustody(now: () => Date, store = new InMemorySealedKeyStore(
 
 export function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
+}
+
+const FIXTURE_ROOTS = [
+  new URL('../../../test/fixtures/', import.meta.url),
+  new URL('file:///work/shared/fixtures/'),
+];
+
+/** An interop fixture file (read-only third-party artifacts): the vendored copy, else the shared one. */
+export function fixtureText(relative: string): string {
+  const root = FIXTURE_ROOTS.find((dir) => existsSync(fileURLToPath(new URL(relative, dir))));
+  if (!root) throw new Error(`fixture ${relative} not found`);
+  return readFileSync(fileURLToPath(new URL(relative, root)), 'utf8');
 }

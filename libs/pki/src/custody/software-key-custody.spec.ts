@@ -9,7 +9,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SigAlg } from '@ztp/protocol';
 import { KeyCustodyError } from '../errors';
-import { contains, testClock, testMasterKey } from '../test-support';
+import { contains, testClock, testMasterKey } from '../support.testing';
 import { InMemorySealedKeyStore } from './in-memory-sealed-key-store';
 import { type SealedKeyRecord } from './sealed-key-store';
 import { SoftwareKeyCustody } from './software-key-custody';
