@@ -20,6 +20,9 @@ export function cborItemExtent(bytes: Uint8Array, offset = 0, depth = 0): ItemEx
   const argumentBytes = info < 24 ? 0 : 1 << (info - 24);
   let end = offset + 1 + argumentBytes;
   if (end > bytes.length) return { complete: false, needed: end };
+  // Integers, floats and tag numbers need no argument here; lengths and counts do.
+  if (major === 0 || major === 1 || major === 6 || major === 7)
+    return major === 6 ? cborItemExtent(bytes, end, depth + 1) : { complete: true, end };
   let argument = info < 24 ? info : 0;
   for (let i = 0; i < argumentBytes; i++) argument = argument * 256 + bytes[offset + 1 + i]!;
   if (!Number.isSafeInteger(argument)) throw new CborError('too-large', 'CBOR length beyond 2^53');
@@ -28,8 +31,7 @@ export function cborItemExtent(bytes: Uint8Array, offset = 0, depth = 0): ItemEx
     case 3:
       end += argument;
       return end > bytes.length ? { complete: false, needed: end } : { complete: true, end };
-    case 4:
-    case 5: {
+    default: {
       const items = major === 4 ? argument : 2 * argument;
       for (let i = 0; i < items; i++) {
         const inner = cborItemExtent(bytes, end, depth + 1);
@@ -38,9 +40,5 @@ export function cborItemExtent(bytes: Uint8Array, offset = 0, depth = 0): ItemEx
       }
       return { complete: true, end };
     }
-    case 6:
-      return cborItemExtent(bytes, end, depth + 1);
-    default:
-      return { complete: true, end };
   }
 }

@@ -51,19 +51,41 @@ export interface DevmodChunkOptions {
   maxModulesPerChunk?: number;
 }
 
+/** Descriptor keys in go-fdo's order, so a device built on this sends the same bytes go-fdo does. */
+const DESCRIPTOR_ORDER = [
+  'os',
+  'arch',
+  'version',
+  'device',
+  'sn',
+  'pathsep',
+  'sep',
+  'nl',
+  'tmp',
+  'dir',
+  'progenv',
+  'bin',
+  'mudurl',
+] as const;
+
 /**
- * The device's devmod messages, chunked for sending: active, the descriptive keys, nummodules, then
- * devmod:modules as `[start, count, name...]` chunks, each as long as fits one ServiceInfo.
+ * The device's devmod messages, chunked for sending: active, the descriptive keys and nummodules,
+ * then, starting a fresh message as go-fdo does, devmod:modules as `[start, count, name...]` chunks,
+ * each as long as fits one ServiceInfo.
  */
 export function devmodServiceInfo(devmod: Devmod, options: DevmodChunkOptions = {}): ServiceInfo[] {
   const maxSize = options.maxSize ?? DEFAULT_MAX_SERVICE_INFO_SIZE;
-  const kvs: ServiceInfoKv[] = [kv('active', true)];
-  for (const field of REQUIRED_TEXT) kvs.push(kv(field, devmod[field]));
-  if (devmod.sn !== undefined) kvs.push(kv('sn', devmod.sn));
-  for (const field of OPTIONAL_TEXT) if (devmod[field] !== undefined) kvs.push(kv(field, devmod[field]));
-  kvs.push(kv('nummodules', devmod.modules.length));
-  kvs.push(...modulesChunks(devmod.modules, maxSize, options.maxModulesPerChunk ?? Infinity));
-  return chunkServiceInfo(kvs, { maxSize, splitValues: false });
+  const descriptors: ServiceInfoKv[] = [kv('active', true)];
+  for (const field of DESCRIPTOR_ORDER) {
+    const value = devmod[field];
+    if (value !== undefined) descriptors.push(kv(field, value));
+  }
+  descriptors.push(kv('nummodules', devmod.modules.length));
+  const modules = modulesChunks(devmod.modules, maxSize, options.maxModulesPerChunk ?? Infinity);
+  return [
+    ...chunkServiceInfo(descriptors, { maxSize, splitValues: false }),
+    ...chunkServiceInfo(modules, { maxSize, splitValues: false }),
+  ];
 }
 
 function modulesChunks(modules: string[], maxSize: number, maxPerChunk: number): ServiceInfoKv[] {
