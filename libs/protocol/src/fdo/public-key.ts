@@ -4,6 +4,9 @@ import { CryptoError } from '../crypto/errors';
 import { computeFdoHash, type FdoDigest } from '../crypto/fdo-hash';
 import { keyProfile, publicKeysEqual, toPublicKey } from '../crypto/keys';
 import { PkEnc, PkType, SigAlg } from './constants';
+import { DecodedKeyCache, type DecodedKeyMaterial } from './public-key-cache';
+
+const decodedKeys = new DecodedKeyCache();
 
 /**
  * An FDO PublicKey `[pkType, pkEnc, body]` (FDO 1.1 3.3.4), decoded to a KeyObject. `bytes` is the
@@ -213,7 +216,7 @@ function spkiToKeyObject(der: Uint8Array): KeyObject {
   }
 }
 
-function readBody(encoding: number, body: CborValue): { key: KeyObject; chain: X509Certificate[] | null } {
+function readBody(encoding: number, body: CborValue): DecodedKeyMaterial {
   switch (encoding) {
     case PkEnc.X509:
       return { key: spkiToKeyObject(asBytes(body, 'PublicKey X509 body')), chain: null };
@@ -244,10 +247,22 @@ export function publicKeyFromCbor(value: CborValue, bytes?: Uint8Array): FdoPubl
   const type = asInt(typeValue!, 'PublicKey pkType');
   const encoding = asInt(encodingValue!, 'PublicKey pkEnc');
   if (!PK_TYPES.has(type)) throw new CryptoError('invalid-key', `unsupported pkType ${type}`);
-  const { key, chain } = readBody(encoding, body!);
-  const mismatch = pkTypeMismatch(type, key);
-  if (mismatch) throw new CryptoError('invalid-key', `PublicKey body does not match its pkType: ${mismatch}`);
-  return { type: type as PkType, encoding: encoding as PkEnc, key, chain, bytes: bytes ?? encode(value) };
+  const exact = bytes ?? encode(value);
+  let material = decodedKeys.get(exact);
+  if (!material) {
+    material = readBody(encoding, body!);
+    const mismatch = pkTypeMismatch(type, material.key);
+    if (mismatch)
+      throw new CryptoError('invalid-key', `PublicKey body does not match its pkType: ${mismatch}`);
+    decodedKeys.set(exact, material);
+  }
+  return {
+    type: type as PkType,
+    encoding: encoding as PkEnc,
+    key: material.key,
+    chain: material.chain,
+    bytes: exact,
+  };
 }
 
 /** Decodes a PublicKey from its exact CBOR bytes (kept in the result). */
