@@ -5,3 +5,4 @@ export * from './cose';
 export * from './fdo/public-key';
 export * from './fdo/guid';
 export * from './fdo/voucher';
+export * as sztp from './sztp';

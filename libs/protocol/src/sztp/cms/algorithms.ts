@@ -1,0 +1,168 @@
+import * as asn1js from 'asn1js';
+import { type KeyObject } from 'node:crypto';
+import { SztpVerificationError } from '../errors';
+import { Oid } from '../oids';
+import { type Asn1 } from './asn1';
+import { der } from './der';
+
+/** Digest and signature algorithms CMS SignedData is produced and verified with here. */
+export type DigestName = 'sha256' | 'sha384' | 'sha512';
+
+export type CmsSignatureAlgorithm =
+  | 'ecdsa-sha256'
+  | 'ecdsa-sha384'
+  | 'ecdsa-sha512'
+  | 'rsa-pkcs1-sha256'
+  | 'rsa-pkcs1-sha384'
+  | 'rsa-pkcs1-sha512'
+  | 'rsa-pss-sha256'
+  | 'rsa-pss-sha384'
+  | 'rsa-pss-sha512'
+  | 'ed25519';
+
+const DIGEST_OID: Record<DigestName, string> = { sha256: Oid.sha256, sha384: Oid.sha384, sha512: Oid.sha512 };
+const DIGEST_LENGTH: Record<DigestName, number> = { sha256: 32, sha384: 48, sha512: 64 };
+
+export function digestOid(name: DigestName): string {
+  return DIGEST_OID[name];
+}
+
+export function digestNameForOid(oid: string): DigestName | undefined {
+  return (Object.keys(DIGEST_OID) as DigestName[]).find((name) => DIGEST_OID[name] === oid);
+}
+
+export function digestLength(name: DigestName): number {
+  return DIGEST_LENGTH[name];
+}
+
+/** The digest used for the messageDigest attribute (SHA-512 for Ed25519, RFC 8419). */
+export function digestForSignature(algorithm: CmsSignatureAlgorithm): DigestName {
+  if (algorithm === 'ed25519') return 'sha512';
+  return algorithm.slice(algorithm.lastIndexOf('-') + 1) as DigestName;
+}
+
+function pssParameters(digest: DigestName): Uint8Array {
+  const hash = der.algorithmIdentifier(DIGEST_OID[digest]);
+  return der.sequence(
+    der.explicit(0, hash),
+    der.explicit(1, der.algorithmIdentifier(Oid.mgf1, hash)),
+    der.explicit(2, der.integer(DIGEST_LENGTH[digest])),
+  );
+}
+
+/** DER AlgorithmIdentifier for SignerInfo.signatureAlgorithm. */
+export function signatureAlgorithmIdentifier(algorithm: CmsSignatureAlgorithm): Uint8Array {
+  const digest = digestForSignature(algorithm);
+  if (algorithm === 'ed25519') return der.algorithmIdentifier(Oid.ed25519);
+  if (algorithm.startsWith('ecdsa-')) {
+    const oid = { sha256: Oid.ecdsaWithSha256, sha384: Oid.ecdsaWithSha384, sha512: Oid.ecdsaWithSha512 }[
+      digest
+    ];
+    return der.algorithmIdentifier(oid);
+  }
+  if (algorithm.startsWith('rsa-pss-')) return der.algorithmIdentifier(Oid.rsassaPss, pssParameters(digest));
+  const oid = { sha256: Oid.sha256WithRsa, sha384: Oid.sha384WithRsa, sha512: Oid.sha512WithRsa }[digest];
+  return der.algorithmIdentifier(oid, der.null());
+}
+
+/** A sensible default for a key: ECDSA with the curve's hash, RSA PKCS#1 v1.5 SHA-256, Ed25519. */
+export function defaultSignatureAlgorithm(key: KeyObject): CmsSignatureAlgorithm {
+  switch (key.asymmetricKeyType) {
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (curve === 'secp384r1') return 'ecdsa-sha384';
+      if (curve === 'secp521r1') return 'ecdsa-sha512';
+      return 'ecdsa-sha256';
+    }
+    case 'rsa':
+      return 'rsa-pkcs1-sha256';
+    case 'rsa-pss':
+      return 'rsa-pss-sha256';
+    case 'ed25519':
+      return 'ed25519';
+    default:
+      throw new SztpVerificationError(
+        'unsupported-algorithm',
+        `no CMS signature algorithm for ${key.asymmetricKeyType} keys`,
+      );
+  }
+}
+
+/** How node:crypto.verify must be called for a received SignerInfo. */
+export interface VerifyParameters {
+  readonly hash: DigestName | null;
+  readonly padding?: 'pkcs1' | 'pss';
+  readonly saltLength?: number;
+}
+
+function unsupported(what: string): never {
+  throw new SztpVerificationError('unsupported-algorithm', `unsupported ${what}`);
+}
+
+function oidOf(node: Asn1 | undefined): string | undefined {
+  return node instanceof asn1js.ObjectIdentifier ? node.valueBlock.toString() : undefined;
+}
+
+function children(node: Asn1 | undefined): Asn1[] {
+  return node instanceof asn1js.Constructed && Array.isArray(node.valueBlock.value)
+    ? node.valueBlock.value
+    : [];
+}
+
+function pssFromParameters(node: Asn1 | undefined): VerifyParameters {
+  // RSASSA-PSS-params defaults are SHA-1 / MGF1-SHA-1 / salt 20: refused (no SHA-1).
+  if (!(node instanceof asn1js.Sequence)) return unsupported('RSASSA-PSS parameters (SHA-1 defaults)');
+  let hash: DigestName | undefined;
+  let mgfHash: DigestName | undefined;
+  let saltLength = 20;
+  for (const field of node.valueBlock.value) {
+    const tag = field.idBlock.tagClass === 3 ? field.idBlock.tagNumber : -1;
+    const inner = children(field)[0];
+    if (tag === 0) {
+      hash = digestNameForOid(oidOf(children(inner)[0]) ?? '');
+    } else if (tag === 1) {
+      const [mgf, mgfParams] = children(inner);
+      if (oidOf(mgf) !== Oid.mgf1) unsupported('PSS mask generation');
+      mgfHash = digestNameForOid(oidOf(children(mgfParams)[0]) ?? '');
+    } else if (tag === 2 && inner instanceof asn1js.Integer) {
+      saltLength = inner.valueBlock.valueDec;
+    } else if (tag !== 3) {
+      unsupported('RSASSA-PSS parameters');
+    }
+  }
+  if (hash === undefined || mgfHash !== hash) return unsupported('RSASSA-PSS hash / MGF1 combination');
+  return { hash, padding: 'pss', saltLength };
+}
+
+/** Maps SignerInfo (digestAlgorithm, signatureAlgorithm) to verification parameters. */
+export function verifyParameters(
+  digest: DigestName,
+  signatureOid: string,
+  parameters: Asn1 | undefined,
+): VerifyParameters {
+  switch (signatureOid) {
+    case Oid.ecdsaWithSha256:
+      return { hash: 'sha256' };
+    case Oid.ecdsaWithSha384:
+      return { hash: 'sha384' };
+    case Oid.ecdsaWithSha512:
+      return { hash: 'sha512' };
+    // Some producers put the key algorithm here; the hash then comes from digestAlgorithm.
+    case Oid.ecPublicKey:
+      return { hash: digest };
+    case Oid.rsaEncryption:
+      return { hash: digest, padding: 'pkcs1' };
+    case Oid.sha256WithRsa:
+      return { hash: 'sha256', padding: 'pkcs1' };
+    case Oid.sha384WithRsa:
+      return { hash: 'sha384', padding: 'pkcs1' };
+    case Oid.sha512WithRsa:
+      return { hash: 'sha512', padding: 'pkcs1' };
+    case Oid.rsassaPss:
+      return pssFromParameters(parameters);
+    case Oid.ed25519:
+      return { hash: null };
+    default:
+      return unsupported(`signature algorithm ${signatureOid}`);
+  }
+}

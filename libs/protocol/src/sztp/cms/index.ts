@@ -1,0 +1,5 @@
+export * from './algorithms';
+export * from './certificate';
+export * from './path';
+export * from './signed-data';
+export * from './signer';

@@ -1,0 +1,4 @@
+export * from './media-type';
+export * from './modules';
+export * from './reader';
+export * from './tree';
