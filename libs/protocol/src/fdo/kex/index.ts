@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './kex';
+export * from './state';
+export * from './types';
