@@ -6,3 +6,6 @@ export * from './fdo/public-key';
 export * from './fdo/guid';
 export * from './fdo/voucher';
 export * as sztp from './sztp';
+export * from './fdo/kdf';
+export * from './fdo/kex';
+export * from './fdo/tunnel';
