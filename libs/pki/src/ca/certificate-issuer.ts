@@ -138,7 +138,7 @@ export class CertificateIssuer {
       );
     }
     const custodySpki = (await this.deps.custody.describeKey(issuer.keyId)).publicKeySpki;
-    if (!Buffer.from(custodySpki).equals(Buffer.from(facts.publicKeySpki))) {
+    if (!Buffer.from(custodySpki).equals(facts.publicKey.export({ type: 'spki', format: 'der' }))) {
       throw new PkiError(
         'issuer-key-mismatch',
         `custody key ${issuer.keyId} is not the key of ${facts.subject}`,
@@ -152,6 +152,7 @@ export class CertificateIssuer {
       throw new PkiError('invalid-validity', `validity of ${validityDays} days is out of range`);
     }
     const now = this.deps.now().getTime();
+    if (!Number.isFinite(now)) throw new PkiError('invalid-validity', 'the clock returned an invalid date');
     return { notBefore: new Date(now - NOT_BEFORE_SKEW_MS), notAfter: new Date(now + validityDays * DAY_MS) };
   }
 
@@ -209,5 +210,6 @@ async function authorityKeyIdentifier(
 ): Promise<x509.AuthorityKeyIdentifierExtension> {
   if (issuer.subjectKeyIdentifier)
     return new x509.AuthorityKeyIdentifierExtension(issuer.subjectKeyIdentifier);
-  return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKeySpki, false, nodeWebCrypto);
+  const spki = issuer.publicKey.export({ type: 'spki', format: 'der' });
+  return x509.AuthorityKeyIdentifierExtension.create(spki, false, nodeWebCrypto);
 }

@@ -309,6 +309,9 @@ describe('validateChain', () => {
 
   it('refuses empty chains and unreadable certificates with typed errors', () => {
     expectRefused([], [root.certificate], 'empty-chain', 0);
+    expect(() => validateChain([leaf], [root.certificate], { at: new Date('nope') })).toThrow(
+      expect.objectContaining({ code: 'invalid-validity' }),
+    );
     expectRefused([new Uint8Array([1, 2, 3])], [root.certificate], 'malformed-certificate', 0);
     expectRefused([leaf, inter.certificate], [new Uint8Array([0x30, 0x00])], 'malformed-certificate', 2);
     expectRefused(

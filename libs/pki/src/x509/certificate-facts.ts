@@ -1,4 +1,4 @@
-import { X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { PkiError } from '../errors';
 import { isSingleDerSequence } from './der';
 import { x509 } from './runtime';
@@ -24,7 +24,8 @@ export interface CertificateFacts {
   readonly extendedKeyUsage?: readonly string[];
   readonly subjectKeyIdentifier?: string;
   readonly criticalExtensionOids: readonly string[];
-  readonly publicKeySpki: Uint8Array;
+  /** Read once: each access to Node's `X509Certificate.publicKey` builds a new KeyObject. */
+  readonly publicKey: KeyObject;
 }
 
 const BASIC_CONSTRAINTS = '2.5.29.19';
@@ -37,8 +38,9 @@ export function readCertificate(der: Uint8Array): CertificateFacts {
     if (!isSingleDerSequence(der)) throw new Error('not a single DER SEQUENCE');
     const openssl = new NodeX509Certificate(der);
     const parsed = new x509.X509Certificate(der);
+    const extensions = parsed.extensions;
     const extension = (oid: string) => {
-      const found = parsed.extensions.filter((e) => e.type === oid);
+      const found = extensions.filter((e) => e.type === oid);
       if (found.length > 1) throw new Error(`extension ${oid} appears twice`);
       return found[0];
     };
@@ -61,8 +63,8 @@ export function readCertificate(der: Uint8Array): CertificateFacts {
       keyUsage: ku && new x509.KeyUsagesExtension(ku.rawData).usages,
       extendedKeyUsage: eku && new x509.ExtendedKeyUsageExtension(eku.rawData).usages.map(String),
       subjectKeyIdentifier: ski && new x509.SubjectKeyIdentifierExtension(ski.rawData).keyId,
-      criticalExtensionOids: parsed.extensions.filter((e) => e.critical).map((e) => e.type),
-      publicKeySpki: new Uint8Array(parsed.publicKey.rawData),
+      criticalExtensionOids: extensions.filter((e) => e.critical).map((e) => e.type),
+      publicKey: openssl.publicKey,
     };
   } catch (cause) {
     if (cause instanceof PkiError) throw cause;
