@@ -6,11 +6,10 @@ import {
   type IssuingCa,
   type ParsedCsr,
   parseCsr,
-  signerForPrivateKey,
   SoftwareKeyCustody,
   validateChain,
 } from '@ztp/pki';
-import { type Signer } from '@ztp/protocol/cose/signer';
+import { createSoftwareSigner, type Signer } from '@ztp/protocol';
 import { type BenchCase } from './types';
 
 /** libs/pki: CSR checks, issuance through custody, chain validation, custody signing (warm cache). */
@@ -46,7 +45,7 @@ async function setup(): Promise<PkiContext> {
     subject: { commonName: 'Bench Issuing' },
     validityDays: 365,
   });
-  const device = signerForPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+  const device = createSoftwareSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   const csrDer = await createCsr({ signer: device, subject: { commonName: 'device' } });
   const csr = await parseCsr(csrDer);
   const leaf = await issuer.issueFromCsr(inter, csr, {

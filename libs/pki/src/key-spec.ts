@@ -30,7 +30,7 @@ export function keySpecOf(key: KeyObject): KeySpec | undefined {
  * The algorithm a key signs with unless told otherwise: the curve's own hash for ECDSA, and for RSA the
  * pairing FDO uses for owner keys (RS256 for 2048-bit, RS384 for 3072-bit).
  */
-export function defaultSigAlg(spec: KeySpec): SigAlg {
+export function defaultSigAlgForSpec(spec: KeySpec): SigAlg {
   switch (spec) {
     case 'P-256':
       return SigAlg.ES256;
@@ -44,7 +44,7 @@ export function defaultSigAlg(spec: KeySpec): SigAlg {
 }
 
 /** Whether a key of this spec can produce signatures of this algorithm. */
-export function sigAlgFitsKey(alg: SigAlg, spec: KeySpec): boolean {
+export function sigAlgFitsKeySpec(alg: SigAlg, spec: KeySpec): boolean {
   switch (alg) {
     case SigAlg.ES256:
       return spec === 'P-256';
@@ -58,9 +58,4 @@ export function sigAlgFitsKey(alg: SigAlg, spec: KeySpec): boolean {
     default:
       return false;
   }
-}
-
-/** The hash a signature algorithm uses, in node:crypto spelling. */
-export function sigAlgHash(alg: SigAlg): 'sha256' | 'sha384' {
-  return alg === SigAlg.ES384 || alg === SigAlg.RS384 || alg === SigAlg.PS384 ? 'sha384' : 'sha256';
 }

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSoftwareSigner } from '@ztp/protocol';
 import { validateChain } from '../chain/validate-chain';
-import { signerForPrivateKey } from '../custody/key-object-signer';
 import { type SoftwareKeyCustody } from '../custody/software-key-custody';
 import { createCsr } from '../csr/create-csr';
 import { type ParsedCsr, parseCsr } from '../csr/parse-csr';
@@ -77,7 +77,7 @@ describe('CertificateIssuer', () => {
     subject = { commonName: 'from-the-device', organization: 'Device Says' },
   ) {
     const der = await createCsr({
-      signer: signerForPrivateKey(leafKeys[spec]),
+      signer: createSoftwareSigner(leafKeys[spec]),
       subject,
       subjectAltNames: { dns: ['requested.example'], ip: ['198.51.100.9'] },
     });
@@ -115,7 +115,7 @@ describe('CertificateIssuer', () => {
 
       const validated = validateChain([leaf, inter.certificate], [root.certificate], { at: clock.now() });
       expect(validated.path).toEqual([leaf, inter.certificate, root.certificate]);
-      expect(validated.leafPublicKey.equals(signerForPrivateKey(leafKeys[l]).publicKey)).toBe(true);
+      expect(validated.leafPublicKey.equals(createSoftwareSigner(leafKeys[l]).publicKey)).toBe(true);
       expect(opensslVerify(root, inter, leaf).trim()).toBe('leaf.pem: OK');
 
       const rootFacts = readCertificate(root.certificate);

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSoftwareSigner } from '@ztp/protocol';
 import { CertificateIssuer, type IssuingCa } from '../ca/certificate-issuer';
 import { ExtendedKeyUsageOid } from '../ca/profiles';
-import { signerForPrivateKey } from '../custody/key-object-signer';
 import { createCsr } from '../csr/create-csr';
 import { parseCsr } from '../csr/parse-csr';
 import { type ChainErrorCode, ChainValidationError } from '../errors';
@@ -28,7 +28,7 @@ async function forge(params: {
   subjectKey: KeyObject;
   extensions: x509.Extension[];
 }): Promise<Uint8Array> {
-  const { crypto, keys } = signerCrypto(signerForPrivateKey(params.issuerKey));
+  const { crypto, keys } = signerCrypto(createSoftwareSigner(params.issuerKey));
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: '01',
@@ -36,7 +36,7 @@ async function forge(params: {
       issuer: toX509Name(params.issuer),
       notBefore: new Date(clock.now().getTime() - DAY_MS),
       notAfter: new Date(clock.now().getTime() + 30 * DAY_MS),
-      publicKey: signerForPrivateKey(params.subjectKey).publicKey.export({ type: 'spki', format: 'der' }),
+      publicKey: createSoftwareSigner(params.subjectKey).publicKey.export({ type: 'spki', format: 'der' }),
       signingKey: keys.privateKey,
       extensions: params.extensions,
     },
@@ -95,7 +95,7 @@ describe('validateChain', () => {
       validityDays: 365,
     });
     const csr = await parseCsr(
-      await createCsr({ signer: signerForPrivateKey(leafKey), subject: { commonName: 'x' } }),
+      await createCsr({ signer: createSoftwareSigner(leafKey), subject: { commonName: 'x' } }),
     );
     leaf = await issuer.issueFromCsr(inter, csr, {
       kind: 'device-identity',
@@ -146,7 +146,7 @@ describe('validateChain', () => {
     });
     expect(result.path).toEqual([leaf, inter.certificate, root.certificate]);
     expect(result.trustAnchor).toEqual(root.certificate);
-    expect(result.leafPublicKey.equals(signerForPrivateKey(leafKey).publicKey)).toBe(true);
+    expect(result.leafPublicKey.equals(createSoftwareSigner(leafKey).publicKey)).toBe(true);
     expect(
       validateChain([leaf, inter.certificate, root.certificate], [root.certificate], { at: clock.now() })
         .path,
@@ -167,7 +167,7 @@ describe('validateChain', () => {
 
   it('refuses a chain under the wrong root, even one with the same name', async () => {
     const impostorKey = ecKey();
-    const impostorSpki = signerForPrivateKey(impostorKey).publicKey.export({ type: 'spki', format: 'der' });
+    const impostorSpki = createSoftwareSigner(impostorKey).publicKey.export({ type: 'spki', format: 'der' });
     const impostor = await forge({
       issuerKey: impostorKey,
       issuer: { commonName: 'Root' },

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SigAlg } from '@ztp/protocol';
-import { signerForPrivateKey } from '../custody/key-object-signer';
+import { createSoftwareSigner, SigAlg } from '@ztp/protocol';
 import { PkiError } from '../errors';
 import { derToPem } from '../x509/pem';
 import { createCsr } from './create-csr';
@@ -32,7 +31,7 @@ describe('parseCsr', () => {
 
   it('reads our own CSRs in DER and PEM, with subject, SANs and key', async () => {
     const der = await createCsr({
-      signer: signerForPrivateKey(p256),
+      signer: createSoftwareSigner(p256),
       subject: { organization: 'Acme', commonName: 'dev-1' },
       subjectAltNames: { dns: ['dev-1.example'], ip: ['192.0.2.1'], uri: ['urn:dev:1'] },
     });
@@ -46,7 +45,7 @@ describe('parseCsr', () => {
       uri: ['urn:dev:1'],
       email: [],
     });
-    expect(fromDer.publicKey.equals(signerForPrivateKey(p256).publicKey)).toBe(true);
+    expect(fromDer.publicKey.equals(createSoftwareSigner(p256).publicKey)).toBe(true);
 
     const fromPem = await parseCsr(derToPem(der, 'CERTIFICATE REQUEST'));
     expect(fromPem.der).toEqual(der);
@@ -58,7 +57,7 @@ describe('parseCsr', () => {
   it('reads RSA CSRs signed with PKCS#1 v1.5 and with PSS', async () => {
     for (const alg of [SigAlg.RS256, SigAlg.PS256]) {
       const der = await createCsr({
-        signer: signerForPrivateKey(rsa2048, alg),
+        signer: createSoftwareSigner(rsa2048, { alg }),
         subject: { commonName: 'rsa' },
       });
       await expect(parseCsr(der)).resolves.toMatchObject({ keySpec: 'RSA-2048' });
@@ -80,7 +79,7 @@ describe('parseCsr', () => {
   });
 
   it('refuses a CSR whose signature does not match: bad-csr-signature', async () => {
-    const der = await createCsr({ signer: signerForPrivateKey(p256), subject: { commonName: 'dev-1' } });
+    const der = await createCsr({ signer: createSoftwareSigner(p256), subject: { commonName: 'dev-1' } });
     const badSignature = Uint8Array.from(der);
     badSignature[badSignature.length - 3]! ^= 0x01;
     await rejectsWith(parseCsr(badSignature), 'bad-csr-signature');
@@ -91,9 +90,9 @@ describe('parseCsr', () => {
     await rejectsWith(parseCsr(editedSubject), 'bad-csr-signature');
 
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const lying = signerForPrivateKey(p256);
+    const lying = createSoftwareSigner(p256);
     const signedByOther = await createCsr({
-      signer: { ...lying, sign: (data) => signerForPrivateKey(other).sign(data) },
+      signer: { ...lying, sign: (data) => createSoftwareSigner(other).sign(data) },
       subject: { commonName: 'dev-1' },
     });
     await rejectsWith(parseCsr(signedByOther), 'bad-csr-signature');
@@ -109,7 +108,7 @@ describe('parseCsr', () => {
   });
 
   it('refuses what is not a CSR: malformed-csr', async () => {
-    const der = await createCsr({ signer: signerForPrivateKey(p256), subject: { commonName: 'dev-1' } });
+    const der = await createCsr({ signer: createSoftwareSigner(p256), subject: { commonName: 'dev-1' } });
     await rejectsWith(parseCsr(new Uint8Array([1, 2, 3])), 'malformed-csr');
     await rejectsWith(parseCsr(new Uint8Array()), 'malformed-csr');
     await rejectsWith(parseCsr(Buffer.concat([der, Buffer.of(0)])), 'malformed-csr');

@@ -7,12 +7,11 @@ import {
   privateDecrypt,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type SigAlg } from '@ztp/protocol';
+import { type SigAlg, signWithAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
-import { defaultSigAlg, isKeySpec, type KeySpec, keySpecOf, sigAlgFitsKey } from '../key-spec';
+import { defaultSigAlgForSpec, isKeySpec, type KeySpec, keySpecOf, sigAlgFitsKeySpec } from '../key-spec';
 import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
-import { signWithKeyObject } from './key-object-signer';
 import { LruCache } from './lru-cache';
 import { type SealedKeyRecord, type SealedKeyStore } from './sealed-key-store';
 import { assertValidMasterKey, type MasterKey, sealPrivateKey, unsealPrivateKey } from './sealing';
@@ -100,8 +99,8 @@ export class SoftwareKeyCustody implements KeyCustody {
 
   async signer(keyId: string, alg?: SigAlg): Promise<Signer> {
     const info = await this.describeKey(keyId);
-    const chosen = alg ?? defaultSigAlg(info.spec);
-    if (!sigAlgFitsKey(chosen, info.spec)) {
+    const chosen = alg ?? defaultSigAlgForSpec(info.spec);
+    if (!sigAlgFitsKeySpec(chosen, info.spec)) {
       throw new KeyCustodyError(
         'unsupported-algorithm',
         `algorithm ${chosen} does not fit ${info.spec} key ${keyId}`,
@@ -110,7 +109,7 @@ export class SoftwareKeyCustody implements KeyCustody {
     return {
       alg: chosen,
       publicKey: info.publicKey,
-      sign: async (data) => signWithKeyObject(await this.privateKey(keyId), chosen, data),
+      sign: async (data) => signWithAlg(chosen, await this.privateKey(keyId), data),
     };
   }
 
