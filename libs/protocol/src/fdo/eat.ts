@@ -1,6 +1,7 @@
 import { asArray, asBytes, asMap, CborError, decode, encode, type CborValue } from '../cbor';
+import { GUID_LENGTH } from './guid';
 import { CoseHeader, EAT_UEID_TYPE_RAND, EatClaim } from './constants';
-import { GUID_LENGTH, NONCE_LENGTH } from './messages/fields';
+import { NONCE_LENGTH } from './messages/fields';
 
 /**
  * The Entity Attestation Token payload FDO devices sign (TO1.ProveToRV, TO2.ProveDevice; go-fdo

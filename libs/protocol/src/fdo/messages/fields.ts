@@ -11,14 +11,15 @@ import {
   Tagged,
   type CborValue,
 } from '../../cbor';
+import { GUID_LENGTH } from '../guid';
 
 /**
  * Field readers shared by the message codecs. Each names the field in its CborError so a peer's bad
  * body can be diagnosed from the error string alone.
  */
 
+/** Every FDO nonce is a 16-byte byte string. */
 export const NONCE_LENGTH = 16;
-export const GUID_LENGTH = 16;
 
 /** A decoded top-level array with the exact bytes of each element, for fields kept as RawCbor. */
 export interface ArrayBody {

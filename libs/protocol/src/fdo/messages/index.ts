@@ -2,7 +2,7 @@ export * from './di';
 export * from './dispatch';
 export * from './error-message';
 export * from './errors';
-export { GUID_LENGTH, NONCE_LENGTH } from './fields';
+export { NONCE_LENGTH } from './fields';
 export * from './to0';
 export * from './to1';
 export * from './to1d';

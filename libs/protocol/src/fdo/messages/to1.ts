@@ -1,6 +1,7 @@
 import { asArray, decode, encode, type RawCbor } from '../../cbor';
+import { GUID_LENGTH } from '../guid';
 import { sigInfoFromCbor, sigInfoToCbor, type SigInfo } from '../sig-info';
-import { checkBytes, GUID_LENGTH, NONCE_LENGTH, readCoseSign1Raw, readGuid, readNonce } from './fields';
+import { checkBytes, NONCE_LENGTH, readCoseSign1Raw, readGuid, readNonce } from './fields';
 
 /** Transfer Ownership 1 (device asks the rendezvous server for its owner, messages 30-33; go-fdo to1.go). */
 

@@ -1,9 +1,9 @@
 import { asArray, asBytes, asInt, asText, decode, encode, type RawCbor } from '../../cbor';
+import { GUID_LENGTH } from '../guid';
 import { sigInfoFromCbor, sigInfoToCbor, type SigInfo } from '../sig-info';
 import {
   checkBytes,
   checkUintMax,
-  GUID_LENGTH,
   NONCE_LENGTH,
   readArrayBody,
   readCoseSign1Raw,

@@ -1,8 +1,8 @@
 import { asArray, decode, encode, type RawCbor } from '../../cbor';
+import { GUID_LENGTH } from '../guid';
 import { rendezvousInfoFromCbor, rendezvousInfoToCbor, type RendezvousInfo } from '../rendezvous-info';
 import {
   checkBytes,
-  GUID_LENGTH,
   NONCE_LENGTH,
   readArrayBody,
   readGuid,

@@ -183,9 +183,12 @@ describe('DevmodCollector', () => {
       ],
       CborError,
     ],
-  ] as [string, [string, CborValue][], typeof CborError | typeof FdoMessageError][])('rejects %s', (_name, entries, type) => {
-    expect(() => collector(entries)).toThrow(type);
-  });
+  ] as [string, [string, CborValue][], typeof CborError | typeof FdoMessageError][])(
+    'rejects %s',
+    (_name, entries, type) => {
+      expect(() => collector(entries)).toThrow(type);
+    },
+  );
 });
 
 describe('fsim ServiceInfo from the go-fdo captures', () => {
