@@ -9,7 +9,8 @@ export type CryptoErrorCode =
   | 'algorithm-key-mismatch'
   | 'malformed-cose'
   | 'missing-payload'
-  | 'untrusted-chain';
+  | 'untrusted-chain'
+  | 'malformed-pem';
 
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';

@@ -4,4 +4,5 @@ export * from './errors';
 export * from './fdo-hash';
 export * from './hash';
 export * from './keys';
+export * from './pem';
 export * from './signature';

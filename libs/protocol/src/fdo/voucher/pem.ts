@@ -1,39 +1,17 @@
+import { CryptoError } from '../../crypto/errors';
+import { parsePemBlocks, toPem } from '../../crypto/pem';
 import { VoucherError } from './errors';
 import { parseVoucher, type OwnershipVoucher, type ParseVoucherOptions } from './voucher';
 
 export const VOUCHER_PEM_LABEL = 'OWNERSHIP VOUCHER';
 
-/** One `-----BEGIN label-----` ... `-----END label-----` block, base64 decoded. */
-export interface PemBlock {
-  readonly label: string;
-  readonly bytes: Uint8Array;
-}
-
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
-
-/**
- * Every PEM block in text, in order. Tolerates CRLF, blank lines, indentation and text between
- * blocks; refuses a block whose END label differs or whose body is not base64.
- */
-export function parsePemBlocks(text: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const [, label, body, endLabel] = match as unknown as [string, string, string, string];
-    if (label !== endLabel)
-      throw new VoucherError('malformed', `PEM block BEGIN ${label} ends with END ${endLabel}`);
-    const base64 = body.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 === 1)
-      throw new VoucherError('malformed', `PEM block ${label} is not valid base64`);
-    blocks.push({ label, bytes: new Uint8Array(Buffer.from(base64, 'base64')) });
+function voucherBlocks(text: string) {
+  try {
+    return parsePemBlocks(text).filter((block) => block.label === VOUCHER_PEM_LABEL);
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err;
+    throw new VoucherError('malformed', err.message, { cause: err });
   }
-  return blocks;
-}
-
-/** Writes bytes as a PEM block with 64-character lines and a trailing newline. */
-export function toPem(label: string, bytes: Uint8Array): string {
-  const base64 = Buffer.from(bytes).toString('base64');
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}${lines.length ? '\n' : ''}-----END ${label}-----\n`;
 }
 
 /**
@@ -41,14 +19,12 @@ export function toPem(label: string, bytes: Uint8Array): string {
  * the owner private key the FIDO interop format appends, are ignored.
  */
 export function vouchersFromPem(text: string, options?: ParseVoucherOptions): OwnershipVoucher[] {
-  return parsePemBlocks(text)
-    .filter((block) => block.label === VOUCHER_PEM_LABEL)
-    .map((block) => parseVoucher(block.bytes, options));
+  return voucherBlocks(text).map((block) => parseVoucher(block.bytes, options));
 }
 
 /** The first voucher in a PEM text; VoucherError('malformed') when there is none. */
 export function voucherFromPem(text: string, options?: ParseVoucherOptions): OwnershipVoucher {
-  const block = parsePemBlocks(text).find((b) => b.label === VOUCHER_PEM_LABEL);
+  const [block] = voucherBlocks(text);
   if (!block) throw new VoucherError('malformed', `no -----BEGIN ${VOUCHER_PEM_LABEL}----- block found`);
   return parseVoucher(block.bytes, options);
 }

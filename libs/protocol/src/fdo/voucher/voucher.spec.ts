@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { asArray, asMap, decode, encode } from '../../cbor';
+import { parsePemBlocks } from '../../crypto/pem';
 import { HashAlg, PkEnc, PkType } from '../constants';
 import { guidToHex } from '../guid';
 import { captureVoucherBytes, fixtureBytes, fixtureText, VOUCHER_FIXTURES } from './fixtures.testing';
 import {
-  parsePemBlocks,
   parseVoucher,
   readVoucher,
   summarizeVoucher,
