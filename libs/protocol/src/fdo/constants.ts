@@ -134,10 +134,11 @@ export const CipherSuite = {
   AES_CCM_16_128_256: 31,
   AES_CCM_64_128_128: 32,
   AES_CCM_64_128_256: 33,
-  AES128_CTR_HMAC256: -17760703,
-  AES128_CBC_HMAC256: -17760704,
-  AES256_CTR_HMAC384: -17760705,
-  AES256_CBC_HMAC384: -17760706,
+  // FDO-specific ids (FDO 1.1 section 3.6.4; go-fdo, PRI, fdo-rs and the conformance tools agree).
+  AES128_CBC_HMAC256: -17760703,
+  AES128_CTR_HMAC256: -17760704,
+  AES256_CBC_HMAC384: -17760705,
+  AES256_CTR_HMAC384: -17760706,
 } as const;
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
 
