@@ -9,10 +9,6 @@ import { CborError } from '../cbor';
 
 const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
-export function isIpAddressBytes(bytes: Uint8Array): boolean {
-  return bytes.length === 4 || bytes.length === 16;
-}
-
 /** Text form of an address byte string; throws CborError for lengths other than 4 or 16. */
 export function ipBytesToText(bytes: Uint8Array, what = 'IPAddress'): string {
   if (bytes.length === 4) return bytes.join('.');

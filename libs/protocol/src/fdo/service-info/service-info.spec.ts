@@ -9,6 +9,7 @@ import {
   parseServiceInfoKey,
   ServiceInfoReassembler,
   serviceInfoKv,
+  serviceInfoKvBody,
   serviceInfoSize,
   serviceInfoToCbor,
   type ServiceInfo,
@@ -52,6 +53,13 @@ describe('ServiceInfo sizes', () => {
     expect(parseServiceInfoKey('a:b:c')).toEqual({ module: 'a', message: 'b:c' });
     expect(() => parseServiceInfoKey('nocolon')).toThrow(CborError);
     expect(() => parseServiceInfoKey(':x')).toThrow(CborError);
+  });
+
+  it('decodes a whole-value pair, naming the key when the value is bad', () => {
+    expect(serviceInfoKvBody(serviceInfoKv('fdo.download', 'length', 54))).toBe(54);
+    expect(() => serviceInfoKvBody({ key: 'fdo.download:length', value: unhex('1836ff') })).toThrow(
+      /ServiceInfo "fdo\.download:length"/,
+    );
   });
 });
 
