@@ -1,4 +1,0 @@
-export * from './media-type';
-export * from './modules';
-export * from './reader';
-export * from './tree';
