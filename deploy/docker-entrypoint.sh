@@ -1,0 +1,18 @@
+#!/bin/sh
+# Starts the service named by APP. exec: node becomes the container's main process and receives
+# SIGTERM itself, so the graceful shutdown of the apps runs on `docker stop` and pod termination.
+set -eu
+
+case "${APP:-}" in
+  rendezvous | voucher-service | owner-onboarding | worker)
+    exec node --import @swc-node/register/esm-register "apps/${APP}/src/main.ts" "$@"
+    ;;
+  migrate)
+    # One-shot: applies pending database migrations, then exits (0 when the schema is current).
+    exec npm run --silent migrate -- "$@"
+    ;;
+  *)
+    echo "APP must be one of: rendezvous, voucher-service, owner-onboarding, worker, migrate (got '${APP:-}')" >&2
+    exit 64
+    ;;
+esac
