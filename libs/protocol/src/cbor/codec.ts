@@ -196,6 +196,8 @@ export function splitArray(bytes: Uint8Array, options?: DecodeOptions): Uint8Arr
   const first = bytes[0]!;
   if (first >> 5 !== 4) throw new CborError('unexpected-type', 'expected a CBOR array');
   const info = first & 31;
+  const headLength = info < 24 ? 1 : info === 24 ? 2 : info === 25 ? 3 : info === 26 ? 5 : 9;
+  if (bytes.length < headLength) throw new CborError('malformed', 'truncated array head');
   let count: number;
   let offset: number;
   if (info < 24) [count, offset] = [info, 1];
@@ -204,7 +206,6 @@ export function splitArray(bytes: Uint8Array, options?: DecodeOptions): Uint8Arr
   else if (info === 26) [count, offset] = [new DataView(bytes.buffer, bytes.byteOffset).getUint32(1), 5];
   else
     throw new CborError(info === 31 ? 'indefinite-length' : 'malformed', 'unsupported array length encoding');
-  if (offset > bytes.length) throw new CborError('malformed', 'truncated array head');
   if (count > bytes.length) throw new CborError('malformed', 'array claims more items than bytes');
   const items: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
