@@ -1,0 +1,112 @@
+import {
+  assertSchemaCompatibility,
+  createPostgresBackend,
+  type JobProgress,
+  type PostgresConnectionOptions,
+  type PostgresQueueBackend,
+  Queue,
+  QueueEvents,
+  Worker,
+} from 'bullmq';
+import pg from 'pg';
+import { QUEUE_SCHEMA } from '@ztp/persistence';
+import { type JobHandler, type QueueBackend, type WorkerOptions } from '../queue-backend';
+import { type QueueDefinition } from '../queue-definition';
+import { withTimeout } from '../with-timeout';
+
+export interface PostgresBackendOptions {
+  /** postgres:// URL of the database that holds the queue schema. */
+  url: string;
+  /**
+   * The database is the embedded PGlite behind pglite-socket. There NOTIFY never reaches a LISTEN
+   * (one shared session), so workers and event listeners must poll: 0.5 s instead of blocking.
+   */
+  embedded: boolean;
+}
+
+/**
+ * BullMQ's PostgreSQL backend (queues without Redis), in the `bullmq` schema of the app database.
+ * One pg pool is shared by every queue, worker and event listener of the process; BullMQ takes
+ * each worker's and listener's LISTEN connection from it, so it is sized for that.
+ */
+export class PostgresBackend implements QueueBackend {
+  readonly kind = 'postgres';
+  readonly location: string;
+  private readonly pool: pg.Pool;
+  private readonly polling: boolean;
+
+  constructor(options: PostgresBackendOptions) {
+    const parsed = new URL(options.url);
+    this.location = `postgres://${parsed.host}${parsed.pathname} (schema ${QUEUE_SCHEMA})`;
+    this.polling = options.embedded;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: 30,
+      application_name: 'ztp-queues',
+      // A pool we pass in is used as is, so the schema is pinned here (ignored by PGlite, whose
+      // one session already has it on its search path).
+      options: `-c search_path=${QUEUE_SCHEMA}`,
+    });
+    // An idle client dropped by the server must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  createQueue<TData, TResult>(definition: QueueDefinition<TData, TResult>): Queue<TData, TResult> {
+    // BullMQ types a queue by its backend; callers only need the shared Queue API.
+    return new Queue<
+      TData,
+      TResult,
+      string,
+      TData,
+      TResult,
+      string,
+      PostgresQueueBackend,
+      PostgresConnectionOptions
+    >(
+      definition.name,
+      { connection: this.pool, defaultJobOptions: definition.defaultJobOptions },
+      createPostgresBackend,
+    ) as unknown as Queue<TData, TResult>;
+  }
+
+  createWorker<TData, TResult>(
+    definition: QueueDefinition<TData, TResult>,
+    handler: JobHandler<TData, TResult>,
+    options: WorkerOptions = {},
+  ): Worker<TData, TResult> {
+    return new Worker<TData, TResult, string, PostgresQueueBackend, JobProgress, PostgresConnectionOptions>(
+      definition.name,
+      handler,
+      {
+        connection: this.pool,
+        concurrency: options.concurrency ?? 1,
+        ...(this.polling ? { drainDelay: 0.5 } : {}),
+      },
+      createPostgresBackend,
+    ) as unknown as Worker<TData, TResult>;
+  }
+
+  createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents {
+    return new QueueEvents<unknown, PostgresQueueBackend, PostgresConnectionOptions>(
+      definition.name,
+      { connection: this.pool, ...(this.polling ? { blockingTimeout: 500 } : {}) },
+      createPostgresBackend,
+    ) as unknown as QueueEvents;
+  }
+
+  async ping(): Promise<void> {
+    const check = async () => {
+      const client = await this.pool.connect();
+      try {
+        await assertSchemaCompatibility(client, QUEUE_SCHEMA);
+      } finally {
+        client.release();
+      }
+    };
+    await withTimeout(check(), 2000, `The queue schema at ${this.location} did not answer`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

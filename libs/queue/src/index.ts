@@ -1,0 +1,13 @@
+export { PostgresBackend, type PostgresBackendOptions } from './backends/postgres-backend';
+export { RedisBackend } from './backends/redis-backend';
+export { createQueueBackend, type QueueDatabase } from './create-queue-backend';
+export { type JobProcessor } from './nest/job-processor';
+export { JobQueues } from './nest/job-queues';
+export { QueueHealthIndicator } from './nest/queue-health.indicator';
+export { QueueWorkersModule } from './nest/queue-workers.module';
+export { QueueModule } from './nest/queue.module';
+export { QUEUE_BACKEND } from './nest/tokens';
+export { type JobHandler, type QueueBackend, type WorkerOptions } from './queue-backend';
+export { defineQueue, type JobDataOf, type JobResultOf, type QueueDefinition } from './queue-definition';
+export { assertQueueSchemaNotShadowed, migrateQueueSchema, QueueSchemaShadowedError } from './queue-schema';
+export { QUEUES } from './queues';

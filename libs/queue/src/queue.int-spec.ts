@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { Global, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { type Job } from 'bullmq';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
+import {
+  assertQueueSchemaNotShadowed,
+  defineQueue,
+  JobQueues,
+  migrateQueueSchema,
+  PostgresBackend,
+  QUEUE_BACKEND,
+  QueueModule,
+  QueueSchemaShadowedError,
+  QueueWorkersModule,
+  RedisBackend,
+  type JobProcessor,
+  type QueueBackend,
+} from './index';
+
+const SUM = defineQueue<{ numbers: number[] }, { sum: number }>('test.sum');
+
+/** The contract every backend must honour: a job enqueued is processed once, its result returned. */
+function behavesAsAQueue(backend: () => QueueBackend) {
+  it('answers a ping', async () => {
+    await expect(backend().ping()).resolves.toBeUndefined();
+  });
+
+  it('processes an enqueued job and returns its result', async () => {
+    const queue = backend().createQueue(SUM);
+    const events = backend().createQueueEvents(SUM);
+    const seen: string[] = [];
+    const worker = backend().createWorker(SUM, async (job) => {
+      seen.push(job.name);
+      return { sum: job.data.numbers.reduce((a, b) => a + b, 0) };
+    });
+    try {
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
+      const started = performance.now();
+      const job = await queue.add('add-up', { numbers: [1, 2, 39] });
+      await expect(job.waitUntilFinished(events, 10_000)).resolves.toEqual({ sum: 42 });
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(seen).toEqual(['add-up']);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('reports a failing job as failed with its reason', async () => {
+    const failing = defineQueue<{ reason: string }, never>('test.fail');
+    const queue = backend().createQueue(failing);
+    const events = backend().createQueueEvents(failing);
+    const worker = backend().createWorker(failing, async (job) => {
+      throw new Error(job.data.reason);
+    });
+    try {
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
+      const job = await queue.add('explode', { reason: 'deliberate' });
+      await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow('deliberate');
+      expect(await queue.getJobState(job.id!)).toBe('failed');
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+}
+
+describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+  let database: TestDatabase;
+  let backend: PostgresBackend;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migrateQueueSchema(database.url, { embedded: database.kind === 'embedded' });
+    backend = new PostgresBackend({ url: database.url, embedded: database.kind === 'embedded' });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.drop();
+  });
+
+  behavesAsAQueue(() => backend);
+
+  it('is not shadowed by the entity tables, and detects a table that would shadow it', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await expect(assertQueueSchemaNotShadowed(client)).resolves.toBeUndefined();
+      await client.query('CREATE TABLE public.job (id int)');
+      const failure = await assertQueueSchemaNotShadowed(client).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(QueueSchemaShadowedError);
+      expect((failure as QueueSchemaShadowedError).names).toEqual(['job']);
+    } finally {
+      await client.query('DROP TABLE IF EXISTS public.job');
+      await client.end();
+    }
+  });
+
+  it('wires producers and processors into Nest', async () => {
+    @Injectable()
+    class SumProcessor implements JobProcessor<{ numbers: number[] }, { sum: number }> {
+      readonly queue = SUM;
+      async process(job: Job<{ numbers: number[] }, { sum: number }>) {
+        return { sum: job.data.numbers.reduce((a, b) => a + b, 0) };
+      }
+    }
+    @Global()
+    @Module({ providers: [{ provide: QUEUE_BACKEND, useValue: backend }], exports: [QUEUE_BACKEND] })
+    class BackendModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [BackendModule, QueueModule, QueueWorkersModule.forProcessors([SumProcessor])],
+    }).compile();
+    const app = await moduleRef.init();
+    const events = backend.createQueueEvents(SUM);
+    try {
+      await events.waitUntilReady();
+      const job = await app
+        .get(JobQueues)
+        .get(SUM)
+        .add('via-nest', { numbers: [40, 2] });
+      await expect(job.waitUntilFinished(events, 10_000)).resolves.toEqual({ sum: 42 });
+    } finally {
+      await events.close();
+      await app.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env['REDIS_URL'])('queues on Redis (REDIS_URL)', () => {
+  let backend: RedisBackend;
+
+  beforeAll(() => {
+    // A prefix of its own, so parallel runs on one Redis never see each other's jobs.
+    backend = new RedisBackend(process.env['REDIS_URL']!, `ztp-test-${randomBytes(4).toString('hex')}`);
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  behavesAsAQueue(() => backend);
+});
