@@ -14,6 +14,7 @@ const alias = {
   '@ztp/queue': new URL('./libs/queue/src/index.ts', import.meta.url).pathname,
   '@ztp/platform': new URL('./libs/platform/src/index.ts', import.meta.url).pathname,
   '@ztp/auth': new URL('./libs/auth/src/index.ts', import.meta.url).pathname,
+  '@ztp/fdo-client': new URL('./libs/fdo-client/src/index.ts', import.meta.url).pathname,
   '@ztp/device-sim': new URL('./apps/device-sim/src/index.ts', import.meta.url).pathname,
 };
 
