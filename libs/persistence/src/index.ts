@@ -13,3 +13,4 @@ export { ENTITIES, InstallationEntity } from './entities';
 export { MIGRATIONS } from './migrations';
 export { PersistenceModule } from './persistence.module';
 export { createTestDatabase, type TestDatabase } from './testing/create-test-database';
+export * from './ledger';

@@ -1,9 +1,17 @@
+import { AuditEventEntity, DeviceEntity, SealedKeyEntity, TenantEntity, VoucherEntity } from '../ledger';
 import { InstallationEntity } from './installation.entity';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
  * feature's folder), append the class here, and add a migration that creates its table.
  */
-export const ENTITIES = [InstallationEntity];
+export const ENTITIES = [
+  InstallationEntity,
+  TenantEntity,
+  DeviceEntity,
+  VoucherEntity,
+  AuditEventEntity,
+  SealedKeyEntity,
+];
 
 export { InstallationEntity };

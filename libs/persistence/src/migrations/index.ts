@@ -1,4 +1,5 @@
 import { CreateInstallation1795223322419 } from './1795223322419-create-installation';
+import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-core';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -6,4 +7,4 @@ import { CreateInstallation1795223322419 } from './1795223322419-create-installa
  * `MigrationInterface` with explicit SQL (no `synchronize`, ever), and append it here. Never edit
  * or reorder a migration that has been committed; write a new one.
  */
-export const MIGRATIONS = [CreateInstallation1795223322419];
+export const MIGRATIONS = [CreateInstallation1795223322419, CreateLedgerCore1795224000000];

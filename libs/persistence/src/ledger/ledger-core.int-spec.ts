@@ -1,0 +1,117 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { KeyCustodyError, SoftwareKeyCustody } from '@ztp/pki';
+import { type DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDataSource } from '../data-source';
+import { createTestDatabase, type TestDatabase } from '../testing/create-test-database';
+import { AuditEventEntity } from './audit-event.entity';
+import { AuditLog, AuditOutsideTransactionError } from './audit-log';
+import { PostgresSealedKeyStore } from './postgres-sealed-key-store';
+import { TenantEntity } from './tenant.entity';
+
+let database: TestDatabase;
+let dataSource: DataSource;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dataSource = await openDataSource({ url: database.url });
+});
+
+afterAll(async () => {
+  await dataSource?.destroy();
+  await database?.drop();
+});
+
+async function newTenant(slug: string): Promise<TenantEntity> {
+  return dataSource.getRepository(TenantEntity).save({ kind: 'owner', name: slug, slug, settings: {} });
+}
+
+describe('AuditLog (hash-chained per tenant)', () => {
+  const audit = new AuditLog();
+
+  it('chains events per tenant and verifies; a tampered event breaks the chain from there', async () => {
+    const acme = await newTenant('acme');
+    const other = await newTenant('other');
+    for (let i = 0; i < 3; i++)
+      await dataSource.transaction((m) =>
+        audit.append(m, {
+          tenantId: acme.id,
+          eventType: 'voucher.imported',
+          subject: `voucher:${i}`,
+          data: { i, b: { z: 1, a: 2 } },
+        }),
+      );
+    await dataSource.transaction((m) => audit.append(m, { tenantId: other.id, eventType: 'tenant.created' }));
+
+    const events = await dataSource
+      .getRepository(AuditEventEntity)
+      .find({ where: { tenantId: acme.id }, order: { seq: 'ASC' } });
+    expect(events.map((e) => e.seq)).toEqual(['1', '2', '3']);
+    expect(events[1]!.prevHash).toEqual(events[0]!.hash);
+    expect(await dataSource.transaction((m) => audit.verifyChain(m, acme.id))).toEqual({
+      valid: true,
+      count: 3,
+    });
+    expect((await dataSource.transaction((m) => audit.verifyChain(m, other.id))).count).toBe(1);
+
+    await dataSource.query(`UPDATE audit_event SET data = '{"i": 99}' WHERE tenant_id = $1 AND seq = 2`, [
+      acme.id,
+    ]);
+    const report = await dataSource.transaction((m) => audit.verifyChain(m, acme.id));
+    expect(report).toMatchObject({ valid: false, brokenAtSeq: '2' });
+
+    await dataSource.query(`DELETE FROM audit_event WHERE tenant_id = $1 AND seq = 3`, [other.id]);
+    expect((await dataSource.transaction((m) => audit.verifyChain(m, other.id))).valid).toBe(true);
+    await dataSource.query(`DELETE FROM audit_event WHERE tenant_id = $1`, [other.id]);
+    expect((await dataSource.transaction((m) => audit.verifyChain(m, other.id))).valid).toBe(false);
+  });
+
+  it('rolls back with the change it records, and refuses to write outside a transaction', async () => {
+    const tenant = await newTenant('rollback');
+    await expect(
+      dataSource.transaction(async (m) => {
+        await audit.append(m, { tenantId: tenant.id, eventType: 'x' });
+        throw new Error('change failed');
+      }),
+    ).rejects.toThrow('change failed');
+    expect(await dataSource.getRepository(AuditEventEntity).countBy({ tenantId: tenant.id })).toBe(0);
+    await expect(
+      audit.append(dataSource.manager, { tenantId: tenant.id, eventType: 'x' }),
+    ).rejects.toBeInstanceOf(AuditOutsideTransactionError);
+  });
+
+  it('serialises concurrent appends for one tenant without gaps', async () => {
+    const tenant = await newTenant('busy');
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        dataSource.transaction((m) => audit.append(m, { tenantId: tenant.id, eventType: 'n', data: { i } })),
+      ),
+    );
+    expect(await dataSource.transaction((m) => audit.verifyChain(m, tenant.id))).toEqual({
+      valid: true,
+      count: 8,
+    });
+  });
+});
+
+describe('PostgresSealedKeyStore', () => {
+  it('backs SoftwareKeyCustody: keys survive a new custody instance, ids are unique, nothing readable is stored', async () => {
+    const store = new PostgresSealedKeyStore(dataSource);
+    const masterKey = { version: 1, key: new Uint8Array(32).fill(7) };
+    const custody = new SoftwareKeyCustody({ store, masterKey, now: () => new Date() });
+    const info = await custody.generateKey({ keyId: 'owner-1', spec: 'P-256', purpose: 'owner' });
+    const fresh = new SoftwareKeyCustody({ store, masterKey, now: () => new Date() });
+    const signer = await fresh.signer('owner-1');
+    expect(signer.publicKey.export({ format: 'der', type: 'spki' })).toEqual(Buffer.from(info.publicKeySpki));
+    await expect(
+      custody.generateKey({ keyId: 'owner-1', spec: 'P-256', purpose: 'owner' }),
+    ).rejects.toBeInstanceOf(KeyCustodyError);
+    const imported = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    await custody.importKey({ keyId: 'imported', privateKey: imported, purpose: 'test' });
+    const [row] = await dataSource.query(`SELECT sealed FROM sealed_key WHERE key_id = 'imported'`);
+    const der = imported.export({ format: 'der', type: 'pkcs8' });
+    expect(Buffer.from(row.sealed).includes(der.subarray(-32))).toBe(false);
+    expect(await store.delete('imported')).toBe(true);
+    expect(await store.get('imported')).toBeUndefined();
+  });
+});
