@@ -55,7 +55,7 @@ export class AuditLog {
       prevHash: tenant.auditHeadHash,
     });
     event.hash = auditHash(event);
-    await manager.getRepository(AuditEventEntity).insert(event);
+    await manager.getRepository(AuditEventEntity).save(event);
     await manager
       .getRepository(TenantEntity)
       .update({ id: tenant.id }, { auditHeadSeq: seq, auditHeadHash: event.hash });
