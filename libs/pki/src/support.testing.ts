@@ -34,12 +34,9 @@ export function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
 }
 
-const FIXTURE_ROOTS = [
-  new URL('../../../test/fixtures/', import.meta.url),
-  new URL('file:///work/shared/fixtures/'),
-];
+const FIXTURE_ROOTS = [new URL('../../../test/fixtures/', import.meta.url)];
 
-/** An interop fixture file (read-only third-party artifacts): the vendored copy, else the shared one. */
+/** An interop fixture file (read-only third-party artifacts): the vendored copy under test/fixtures. */
 export function fixtureText(relative: string): string {
   const root = FIXTURE_ROOTS.find((dir) => existsSync(fileURLToPath(new URL(relative, dir))));
   if (!root) throw new Error(`fixture ${relative} not found`);

@@ -4,12 +4,9 @@ import { Tagged, type CborValue } from '../../cbor';
 
 /**
  * Test-only access to the go-fdo captures (fdo/go-fdo-captures in the interop fixtures): the
- * repository's test/fixtures when vendored there, else the shared workspace copy.
+ * repository's vendored copy under test/fixtures.
  */
-const CANDIDATES = [
-  new URL('../../../../../test/fixtures/fdo/go-fdo-captures/', import.meta.url),
-  new URL('file:///work/shared/fixtures/fdo/go-fdo-captures/'),
-];
+const CANDIDATES = [new URL('../../../../../test/fixtures/fdo/go-fdo-captures/', import.meta.url)];
 
 function capturesRoot(): URL {
   const found = CANDIDATES.find((dir) => existsSync(fileURLToPath(dir)));

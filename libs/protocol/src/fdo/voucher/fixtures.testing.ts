@@ -4,12 +4,9 @@ import { asBytes, decode, splitArray } from '../../cbor';
 
 /**
  * Test-only access to the interop fixtures (real artifacts from go-fdo and fido-device-onboard-rs):
- * the repository's test/fixtures when vendored there, else the shared workspace copy.
+ * vendored unchanged in the repository under test/fixtures (copied from the shared fixtures).
  */
-const CANDIDATES = [
-  new URL('../../../../../test/fixtures/', import.meta.url),
-  new URL('file:///work/shared/fixtures/'),
-];
+const CANDIDATES = [new URL('../../../../../test/fixtures/', import.meta.url)];
 
 function fixturesRoot(): URL {
   const found = CANDIDATES.find((dir) => existsSync(fileURLToPath(new URL('fdo/', dir))));
