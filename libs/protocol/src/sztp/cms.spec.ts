@@ -18,6 +18,7 @@ import {
   openConveyedInformation,
   signCms,
   signConveyedInformation,
+  SztpPayloadError,
   SztpVerificationError,
   verifySignedData,
   type CmsSigner,
@@ -169,6 +170,48 @@ describe('signed conveyed information', () => {
     const openssl = opensslVerify(tampered, 'tampered');
     expect(openssl.status).not.toBe(0);
     expect(openssl.stderr).toMatch(/digest failure|verification failure/i);
+  });
+
+  it('never accepts a change to the content or signature, and fails only with typed errors', async () => {
+    const artifact = await signConveyedInformation(
+      info,
+      keyObjectSigner(pki.owner.certificate, pki.owner.privateKey),
+      {
+        certificates: [pki.owner.certificate, pki.ownerIssuing.certificate],
+      },
+    );
+    // CMS leaves the wrapper (versions, algorithm sets, embedded certificates) unsigned, so flips
+    // there may still verify; flips in the content, the signed attributes or the signature may not.
+    const bytes = Buffer.from(artifact);
+    const signedData = decodeSignedData(artifact);
+    const protectedRanges = [
+      signedData.eContent!,
+      signedData.signerInfos[0]!.signedAttributes!.der.subarray(2),
+      signedData.signerInfos[0]!.signature,
+    ].map((region) => {
+      const start = bytes.indexOf(Buffer.from(region));
+      return [start, start + region.length] as const;
+    });
+    expect(protectedRanges.every(([start]) => start > 0)).toBe(true);
+    let rejected = 0;
+    for (let i = 0; i < artifact.length; i++) {
+      const mutant = Uint8Array.from(artifact);
+      mutant[i]! ^= 0x01;
+      try {
+        const opened = openConveyedInformation(mutant, { ownerCertificate: pki.owner.certificate });
+        expect(opened.info).toEqual(info);
+        expect(
+          protectedRanges.some(([start, end]) => i >= start && i < end),
+          `byte ${i} changed yet verified`,
+        ).toBe(false);
+      } catch (err) {
+        expect(err instanceof SztpVerificationError || err instanceof SztpPayloadError, String(err)).toBe(
+          true,
+        );
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(protectedRanges.reduce((sum, [start, end]) => sum + end - start, 0));
   });
 
   it('only trusts the given owner certificate, not certificates embedded in the CMS', async () => {

@@ -1,5 +1,6 @@
-import * as asn1js from 'asn1js';
 import { encodeBinary } from './binary';
+import { Asn1Reader } from './cms/asn1';
+import { der } from './cms/der';
 import { SztpPayloadError } from './errors';
 import { Modules } from './yang/modules';
 import { type IdentityChoice, type YangReader } from './yang/reader';
@@ -55,29 +56,28 @@ export interface AlgorithmIdentifierInfo {
   readonly hasOtherParameters: boolean;
 }
 
-export function parseAlgorithmIdentifier(der: Uint8Array, path = ''): AlgorithmIdentifierInfo {
-  const bad = () => new SztpPayloadError('invalid-value', path, 'not a DER AlgorithmIdentifier');
-  const parsed = asn1js.fromBER(der);
-  if (parsed.offset !== der.length || !(parsed.result instanceof asn1js.Sequence)) throw bad();
-  const [algorithm, parameters, ...rest] = parsed.result.valueBlock.value;
-  if (!(algorithm instanceof asn1js.ObjectIdentifier) || rest.length > 0) throw bad();
-  return {
-    algorithm: algorithm.valueBlock.toString(),
-    parameterOid:
-      parameters instanceof asn1js.ObjectIdentifier ? parameters.valueBlock.toString() : undefined,
-    hasOtherParameters:
-      parameters !== undefined &&
-      !(parameters instanceof asn1js.ObjectIdentifier) &&
-      !(parameters instanceof asn1js.Null),
-  };
+export function parseAlgorithmIdentifier(bytes: Uint8Array, path = ''): AlgorithmIdentifierInfo {
+  const reader = new Asn1Reader('malformed-cms');
+  try {
+    const [algorithm, parameters, ...rest] = reader.sequence(
+      reader.parse(bytes, 'AlgorithmIdentifier'),
+      'AlgorithmIdentifier',
+    );
+    if (rest.length > 0) reader.fail('AlgorithmIdentifier');
+    return {
+      algorithm: reader.oid(algorithm, 'algorithm'),
+      parameterOid: reader.isOid(parameters) ? reader.oid(parameters, 'parameters') : undefined,
+      hasOtherParameters: parameters !== undefined && !reader.isOid(parameters) && !reader.isNull(parameters),
+    };
+  } catch {
+    throw new SztpPayloadError('invalid-value', path, 'not a DER AlgorithmIdentifier');
+  }
 }
 
 /** DER AlgorithmIdentifier, e.g. `(ecPublicKey, secp256r1)` or `(rsaEncryption, NULL)`. */
 export function encodeAlgorithmIdentifier(algorithm: string, parameters?: string | null): Uint8Array {
-  const value: asn1js.AsnType[] = [new asn1js.ObjectIdentifier({ value: algorithm })];
-  if (parameters === null) value.push(new asn1js.Null());
-  else if (parameters !== undefined) value.push(new asn1js.ObjectIdentifier({ value: parameters }));
-  return new Uint8Array(new asn1js.Sequence({ value }).toBER());
+  if (parameters === undefined) return der.algorithmIdentifier(algorithm);
+  return der.algorithmIdentifier(algorithm, parameters === null ? der.null() : der.oid(parameters));
 }
 
 /** Reads the RFC 9646 members of a get-bootstrapping-data input (consuming them). */

@@ -1,8 +1,7 @@
-import * as asn1js from 'asn1js';
 import { type KeyObject } from 'node:crypto';
 import { SztpVerificationError } from '../errors';
 import { Oid } from '../oids';
-import { type Asn1 } from './asn1';
+import { Asn1Reader, type Asn1 } from './asn1';
 import { der } from './der';
 
 /** Digest and signature algorithms CMS SignedData is produced and verified with here. */
@@ -99,33 +98,28 @@ function unsupported(what: string): never {
   throw new SztpVerificationError('unsupported-algorithm', `unsupported ${what}`);
 }
 
-function oidOf(node: Asn1 | undefined): string | undefined {
-  return node instanceof asn1js.ObjectIdentifier ? node.valueBlock.toString() : undefined;
-}
+const reader = new Asn1Reader('unsupported-algorithm');
 
-function children(node: Asn1 | undefined): Asn1[] {
-  return node instanceof asn1js.Constructed && Array.isArray(node.valueBlock.value)
-    ? node.valueBlock.value
-    : [];
+function oidOf(node: Asn1 | undefined): string | undefined {
+  return reader.isOid(node) ? reader.oid(node, 'algorithm') : undefined;
 }
 
 function pssFromParameters(node: Asn1 | undefined): VerifyParameters {
   // RSASSA-PSS-params defaults are SHA-1 / MGF1-SHA-1 / salt 20: refused (no SHA-1).
-  if (!(node instanceof asn1js.Sequence)) return unsupported('RSASSA-PSS parameters (SHA-1 defaults)');
+  if (!reader.isSequence(node)) return unsupported('RSASSA-PSS parameters (SHA-1 defaults)');
   let hash: DigestName | undefined;
   let mgfHash: DigestName | undefined;
   let saltLength = 20;
-  for (const field of node.valueBlock.value) {
-    const tag = field.idBlock.tagClass === 3 ? field.idBlock.tagNumber : -1;
-    const inner = children(field)[0];
+  for (const field of node.children) {
+    const tag = reader.contextTag(field);
+    const inner = field.children[0];
     if (tag === 0) {
-      hash = digestNameForOid(oidOf(children(inner)[0]) ?? '');
+      hash = digestNameForOid(oidOf(inner?.children[0]) ?? '');
     } else if (tag === 1) {
-      const [mgf, mgfParams] = children(inner);
-      if (oidOf(mgf) !== Oid.mgf1) unsupported('PSS mask generation');
-      mgfHash = digestNameForOid(oidOf(children(mgfParams)[0]) ?? '');
-    } else if (tag === 2 && inner instanceof asn1js.Integer) {
-      saltLength = inner.valueBlock.valueDec;
+      if (oidOf(inner?.children[0]) !== Oid.mgf1) unsupported('PSS mask generation');
+      mgfHash = digestNameForOid(oidOf(inner?.children[1]?.children[0]) ?? '');
+    } else if (tag === 2) {
+      saltLength = reader.smallInteger(inner, 'PSS saltLength');
     } else if (tag !== 3) {
       unsupported('RSASSA-PSS parameters');
     }

@@ -1,8 +1,128 @@
-import * as asn1js from 'asn1js';
 import { SztpVerificationError, type SztpVerificationErrorCode } from '../errors';
 
-/** Reading helpers over asn1js (which accepts BER, as CMS producers emit) with typed errors. */
-export type Asn1 = asn1js.AsnType;
+/**
+ * A small strict BER reader (DER is a subset) for CMS and X.509. It checks on parse that every
+ * element's children exactly fill it, keeps exact byte ranges (signatures are over received
+ * bytes), and is several times faster than a general ASN.1 object model on the verify path.
+ */
+export interface Asn1 {
+  /** 0 universal, 1 application, 2 context-specific, 3 private. */
+  readonly tagClass: number;
+  readonly tagNumber: number;
+  readonly constructed: boolean;
+  /** Offsets into `bytes`: element start, content start, content end, element end. */
+  readonly start: number;
+  readonly contentStart: number;
+  readonly contentEnd: number;
+  readonly end: number;
+  readonly bytes: Uint8Array;
+  /** Children of a constructed element (end-of-contents markers excluded). */
+  readonly children: readonly Asn1[];
+}
+
+const MAX_DEPTH = 64;
+const UNIVERSAL = {
+  boolean: 1,
+  integer: 2,
+  bitString: 3,
+  octetString: 4,
+  null: 5,
+  oid: 6,
+  sequence: 16,
+  set: 17,
+};
+
+/** Parses one element at `start` within `limit`; undefined when malformed. */
+function parseElement(bytes: Uint8Array, start: number, limit: number, depth: number): Asn1 | undefined {
+  if (depth > MAX_DEPTH || start + 2 > limit) return undefined;
+  let pos = start;
+  const identifier = bytes[pos++]!;
+  const tagClass = identifier >> 6;
+  const constructed = (identifier & 0x20) !== 0;
+  let tagNumber = identifier & 0x1f;
+  if (tagNumber === 0x1f) {
+    tagNumber = 0;
+    for (let i = 0; ; i++) {
+      if (pos >= limit || i > 3) return undefined;
+      const b = bytes[pos++]!;
+      tagNumber = tagNumber * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+  }
+  if (pos >= limit) return undefined;
+  const first = bytes[pos++]!;
+  const children: Asn1[] = [];
+  if (first === 0x80) {
+    // Indefinite length: constructed only, children until the end-of-contents octets.
+    if (!constructed) return undefined;
+    const contentStart = pos;
+    while (!(bytes[pos] === 0 && bytes[pos + 1] === 0)) {
+      const child = parseElement(bytes, pos, limit, depth + 1);
+      if (child === undefined) return undefined;
+      children.push(child);
+      pos = child.end;
+    }
+    if (pos + 2 > limit) return undefined;
+    return {
+      tagClass,
+      tagNumber,
+      constructed,
+      start,
+      contentStart,
+      contentEnd: pos,
+      end: pos + 2,
+      bytes,
+      children,
+    };
+  }
+  let length = first;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 4 || pos + count > limit) return undefined;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[pos++]!;
+  }
+  const contentStart = pos;
+  const contentEnd = pos + length;
+  if (contentEnd > limit) return undefined;
+  if (constructed) {
+    while (pos < contentEnd) {
+      const child = parseElement(bytes, pos, contentEnd, depth + 1);
+      if (child === undefined) return undefined;
+      children.push(child);
+      pos = child.end;
+    }
+  }
+  return {
+    tagClass,
+    tagNumber,
+    constructed,
+    start,
+    contentStart,
+    contentEnd,
+    end: contentEnd,
+    bytes,
+    children,
+  };
+}
+
+function decodeOid(content: Uint8Array): string | undefined {
+  if (content.length === 0 || content[content.length - 1]! & 0x80) return undefined;
+  const arcs: bigint[] = [];
+  let value = 0n;
+  for (const b of content) {
+    value = (value << 7n) | BigInt(b & 0x7f);
+    if (!(b & 0x80)) {
+      arcs.push(value);
+      value = 0n;
+    }
+  }
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+const TIME = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/;
 
 export class Asn1Reader {
   constructor(private readonly code: SztpVerificationErrorCode) {}
@@ -11,82 +131,132 @@ export class Asn1Reader {
     throw new SztpVerificationError(this.code, `malformed ${what}`);
   }
 
+  /** Parses exactly one element spanning all of `bytes`. */
   parse(bytes: Uint8Array, what: string): Asn1 {
-    let parsed: ReturnType<typeof asn1js.fromBER>;
-    try {
-      parsed = asn1js.fromBER(bytes);
-    } catch {
+    const element = parseElement(bytes, 0, bytes.length, 0);
+    if (element === undefined || element.end !== bytes.length) this.fail(what);
+    return element;
+  }
+
+  private universal(
+    node: Asn1 | undefined,
+    tagNumber: number,
+    constructed: boolean | undefined,
+    what: string,
+  ): Asn1 {
+    if (
+      node === undefined ||
+      node.tagClass !== 0 ||
+      node.tagNumber !== tagNumber ||
+      (constructed !== undefined && node.constructed !== constructed)
+    ) {
       this.fail(what);
     }
-    if (parsed.offset === -1 || parsed.offset !== bytes.length || parsed.result.error) this.fail(what);
-    return parsed.result;
+    return node;
   }
 
-  /** Children of a universal SEQUENCE. */
-  sequence(node: Asn1 | undefined, what: string): Asn1[] {
-    if (!(node instanceof asn1js.Sequence)) this.fail(what);
-    return node.valueBlock.value;
+  isSequence(node: Asn1 | undefined): node is Asn1 {
+    return (
+      node !== undefined && node.tagClass === 0 && node.tagNumber === UNIVERSAL.sequence && node.constructed
+    );
   }
 
-  set(node: Asn1 | undefined, what: string): Asn1[] {
-    if (!(node instanceof asn1js.Set)) this.fail(what);
-    return node.valueBlock.value;
+  sequence(node: Asn1 | undefined, what: string): readonly Asn1[] {
+    return this.universal(node, UNIVERSAL.sequence, true, what).children;
+  }
+
+  set(node: Asn1 | undefined, what: string): readonly Asn1[] {
+    return this.universal(node, UNIVERSAL.set, true, what).children;
+  }
+
+  /** Content octets of a primitive element. */
+  primitiveContent(node: Asn1 | undefined, what: string): Uint8Array {
+    if (node === undefined || node.constructed) this.fail(what);
+    return node.bytes.subarray(node.contentStart, node.contentEnd);
   }
 
   oid(node: Asn1 | undefined, what: string): string {
-    if (!(node instanceof asn1js.ObjectIdentifier)) this.fail(what);
-    return node.valueBlock.toString();
+    const oid = decodeOid(this.primitiveContent(this.universal(node, UNIVERSAL.oid, false, what), what));
+    if (oid === undefined) this.fail(what);
+    return oid;
+  }
+
+  isOid(node: Asn1 | undefined): node is Asn1 {
+    return node !== undefined && node.tagClass === 0 && node.tagNumber === UNIVERSAL.oid;
+  }
+
+  isNull(node: Asn1 | undefined): node is Asn1 {
+    return node !== undefined && node.tagClass === 0 && node.tagNumber === UNIVERSAL.null;
   }
 
   integerContent(node: Asn1 | undefined, what: string): Uint8Array {
-    if (!(node instanceof asn1js.Integer)) this.fail(what);
-    return new Uint8Array(node.valueBlock.valueHexView);
+    const content = this.primitiveContent(this.universal(node, UNIVERSAL.integer, false, what), what);
+    if (content.length === 0) this.fail(what);
+    return Uint8Array.from(content);
   }
 
   smallInteger(node: Asn1 | undefined, what: string): number {
-    if (!(node instanceof asn1js.Integer)) this.fail(what);
-    const value = node.valueBlock.valueDec;
-    if (!Number.isSafeInteger(value)) this.fail(what);
-    return value;
+    const content = this.integerContent(node, what);
+    if (content.length > 4 || content[0]! & 0x80) this.fail(what);
+    return content.reduce((n, b) => n * 256 + b, 0);
+  }
+
+  boolean(node: Asn1 | undefined, what: string): boolean {
+    const content = this.primitiveContent(this.universal(node, UNIVERSAL.boolean, false, what), what);
+    if (content.length !== 1) this.fail(what);
+    return content[0] !== 0;
+  }
+
+  isBoolean(node: Asn1 | undefined): node is Asn1 {
+    return node !== undefined && node.tagClass === 0 && node.tagNumber === UNIVERSAL.boolean;
+  }
+
+  /** BIT STRING content without the unused-bits octet. */
+  bitString(node: Asn1 | undefined, what: string): Uint8Array {
+    const content = this.primitiveContent(this.universal(node, UNIVERSAL.bitString, false, what), what);
+    if (content.length === 0 || content[0]! > 7) this.fail(what);
+    return content.subarray(1);
   }
 
   /** OCTET STRING content, joining the segments of a constructed (BER) encoding. */
   octets(node: Asn1 | undefined, what: string): Uint8Array {
-    if (!(node instanceof asn1js.OctetString)) this.fail(what);
-    return octetStringContent(node, this, what);
+    const element = this.universal(node, UNIVERSAL.octetString, undefined, what);
+    if (!element.constructed) return Uint8Array.from(this.primitiveContent(element, what));
+    return Uint8Array.from(Buffer.concat(element.children.map((child) => this.octets(child, what))));
+  }
+
+  /** UTCTime or GeneralizedTime (UTC, as RFC 5280 requires). */
+  time(node: Asn1 | undefined, what: string): Date {
+    if (node === undefined || node.tagClass !== 0 || (node.tagNumber !== 23 && node.tagNumber !== 24))
+      this.fail(what);
+    const text = Buffer.from(this.primitiveContent(node, what)).toString('latin1');
+    const match = TIME.exec(text);
+    if (match === null || (node.tagNumber === 23) !== (match[1]!.length === 2)) this.fail(what);
+    const year =
+      match[1]!.length === 2 ? (Number(match[1]) < 50 ? 2000 : 1900) + Number(match[1]) : Number(match[1]);
+    const [month, day, hour, minute, second] = match.slice(2, 7).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   }
 
   /** Context-specific tag number, or undefined for other classes. */
   contextTag(node: Asn1 | undefined): number | undefined {
-    return node !== undefined && node.idBlock.tagClass === 3 ? node.idBlock.tagNumber : undefined;
+    return node !== undefined && node.tagClass === 2 ? node.tagNumber : undefined;
   }
 
   /** Children of a constructed context-tagged element. */
-  tagged(node: Asn1 | undefined, tagNumber: number, what: string): Asn1[] {
-    if (this.contextTag(node) !== tagNumber || !node!.idBlock.isConstructed) this.fail(what);
-    const value = (node as asn1js.Constructed).valueBlock.value;
-    if (!Array.isArray(value)) this.fail(what);
-    return value;
-  }
-
-  /** Content octets of a primitive element (e.g. an IMPLICIT-tagged OCTET STRING). */
-  primitiveContent(node: Asn1 | undefined, what: string): Uint8Array {
-    const view = (node?.valueBlock as { valueHexView?: Uint8Array } | undefined)?.valueHexView;
-    if (node === undefined || node.idBlock.isConstructed || view === undefined) this.fail(what);
-    return new Uint8Array(view);
+  tagged(node: Asn1 | undefined, tagNumber: number, what: string): readonly Asn1[] {
+    if (node === undefined || this.contextTag(node) !== tagNumber || !node.constructed) this.fail(what);
+    return node.children;
   }
 
   /** Exact encoding of an element as received. */
   raw(node: Asn1): Uint8Array {
-    return new Uint8Array(node.valueBeforeDecodeView);
+    return Uint8Array.from(node.bytes.subarray(node.start, node.end));
   }
-}
-
-function octetStringContent(node: asn1js.OctetString, reader: Asn1Reader, what: string): Uint8Array {
-  if (!node.idBlock.isConstructed) return new Uint8Array(node.valueBlock.valueHexView);
-  const parts = node.valueBlock.value.map((child) => {
-    if (!(child instanceof asn1js.OctetString)) reader.fail(what);
-    return octetStringContent(child, reader, what);
-  });
-  return Uint8Array.from(Buffer.concat(parts));
 }

@@ -1,4 +1,3 @@
-import * as asn1js from 'asn1js';
 import { X509Certificate } from 'node:crypto';
 import { SztpVerificationError } from '../errors';
 import { Asn1Reader, type Asn1 } from './asn1';
@@ -30,11 +29,6 @@ export interface CertificateInfo {
 
 const reader: Asn1Reader = new Asn1Reader('malformed-certificate');
 
-function time(node: Asn1 | undefined): Date {
-  if (node instanceof asn1js.UTCTime || node instanceof asn1js.GeneralizedTime) return node.toDate();
-  return reader.fail('certificate validity');
-}
-
 interface Extensions {
   isCa: boolean;
   keyUsage?: CertificateInfo['keyUsage'];
@@ -53,13 +47,11 @@ function readExtensions(node: Asn1 | undefined): Extensions {
     switch (id) {
       case '2.5.29.19': {
         const first = reader.sequence(reader.parse(value, 'basicConstraints'), 'basicConstraints')[0];
-        result.isCa = first instanceof asn1js.Boolean && first.valueBlock.value;
+        result.isCa = reader.isBoolean(first) && reader.boolean(first, 'basicConstraints cA');
         break;
       }
       case '2.5.29.15': {
-        const bits = reader.parse(value, 'keyUsage');
-        if (!(bits instanceof asn1js.BitString)) reader.fail('keyUsage');
-        const first = new Uint8Array(bits.valueBlock.valueHexView)[0] ?? 0;
+        const first = reader.bitString(reader.parse(value, 'keyUsage'), 'keyUsage')[0] ?? 0;
         result.keyUsage = { digitalSignature: (first & 0x80) !== 0, keyCertSign: (first & 0x04) !== 0 };
         break;
       }
@@ -106,8 +98,8 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     issuer: reader.raw(issuerNode),
     subject: reader.raw(subjectNode),
     serialNumber: reader.integerContent(serialNode, 'serialNumber'),
-    notBefore: time(validity[0]),
-    notAfter: time(validity[1]),
+    notBefore: reader.time(validity[0], 'notBefore'),
+    notAfter: reader.time(validity[1], 'notAfter'),
     ...readExtensions(extensionsNode),
   };
 }

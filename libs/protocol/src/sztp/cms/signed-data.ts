@@ -1,4 +1,3 @@
-import * as asn1js from 'asn1js';
 import { constants, createHash, verify as nodeVerify } from 'node:crypto';
 import { bytesEqual } from '../binary';
 import { SztpVerificationError } from '../errors';
@@ -210,7 +209,9 @@ export function decodeSignedData(bytes: Uint8Array): ParsedSignedData {
 
 export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   const fields = reader.sequence(content, 'SignedData');
-  reader.smallInteger(fields[0], 'SignedData version');
+  // RFC 5652 5.1 allows 1, 3, 4, 5 (Go's pkcs7 writes 1 whatever the content type, so no stricter).
+  if (![1, 3, 4, 5].includes(reader.smallInteger(fields[0], 'SignedData version')))
+    reader.fail('SignedData version');
   reader.set(fields[1], 'digestAlgorithms');
   const encap = reader.sequence(fields[2], 'EncapsulatedContentInfo');
   const eContentType = reader.oid(encap[0], 'eContentType');
@@ -221,7 +222,7 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   if (reader.contextTag(fields[index]) === 0) {
     for (const choice of reader.tagged(fields[index], 0, 'certificates')) {
       // CertificateChoices: only the plain Certificate (a universal SEQUENCE) is used by SZTP.
-      if (choice instanceof asn1js.Sequence) certificates.push(reader.raw(choice));
+      if (reader.isSequence(choice)) certificates.push(reader.raw(choice));
     }
     index++;
   }
