@@ -12,8 +12,8 @@ import {
   encodeOwnerCertificate,
 } from './index';
 
-/** Real vouchers made by other implementations (/work/shared/fixtures/sztp, read-only). */
-const FIXTURES = new URL('../../../../../shared/fixtures/sztp/', import.meta.url);
+/** Real vouchers made by other implementations, vendored unchanged under test/fixtures/sztp. */
+const FIXTURES = new URL('../../../../test/fixtures/sztp/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
 const base64File = (name: string) => new Uint8Array(Buffer.from(fixture(name).replace(/\s+/g, ''), 'base64'));
 const pem = (name: string) => certificatesFromPem(fixture(name))[0]!;
