@@ -1,4 +1,11 @@
-import { AuditEventEntity, DeviceEntity, SealedKeyEntity, TenantEntity, VoucherEntity } from '../ledger';
+import {
+  AuditEventEntity,
+  DeviceEntity,
+  OwnerKeyEntity,
+  SealedKeyEntity,
+  TenantEntity,
+  VoucherEntity,
+} from '../ledger';
 import { InstallationEntity } from './installation.entity';
 
 /**
@@ -12,6 +19,7 @@ export const ENTITIES = [
   VoucherEntity,
   AuditEventEntity,
   SealedKeyEntity,
+  OwnerKeyEntity,
 ];
 
 export { InstallationEntity };

@@ -1,5 +1,6 @@
 import { CreateInstallation1795223322419 } from './1795223322419-create-installation';
 import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-core';
+import { CreateOwnerKey1795224100000 } from './1795224100000-create-owner-key';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -7,4 +8,8 @@ import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-cor
  * `MigrationInterface` with explicit SQL (no `synchronize`, ever), and append it here. Never edit
  * or reorder a migration that has been committed; write a new one.
  */
-export const MIGRATIONS = [CreateInstallation1795223322419, CreateLedgerCore1795224000000];
+export const MIGRATIONS = [
+  CreateInstallation1795223322419,
+  CreateLedgerCore1795224000000,
+  CreateOwnerKey1795224100000,
+];

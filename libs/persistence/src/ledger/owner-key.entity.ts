@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * A tenant's signing key for vouchers (the "owner key" vouchers are extended to, and the key that
+ * signs TO0 and TO2). The private key lives in key custody under `custodyKeyId`; this row is how a
+ * voucher's current owner key (by SPKI SHA-256) leads back to its holder and its custody key.
+ */
+@Entity({ name: 'owner_key' })
+export class OwnerKeyEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  /** P-256, P-384, RSA-2048 or RSA-3072 (libs/pki KeySpec). */
+  @Column({ type: 'text' })
+  spec!: string;
+
+  @Column({ name: 'custody_key_id', type: 'text', unique: true })
+  custodyKeyId!: string;
+
+  @Column({ name: 'public_key_spki', type: 'bytea' })
+  publicKeySpki!: Buffer;
+
+  /** SHA-256 (hex) of publicKeySpki; matches voucher.owner_key_sha256. */
+  @Column({ name: 'public_key_sha256', type: 'text', unique: true })
+  publicKeySha256!: string;
+
+  /** Set when the tenant retires the key; a retired key signs nothing new. */
+  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
+  retiredAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

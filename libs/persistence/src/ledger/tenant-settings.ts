@@ -1,0 +1,26 @@
+/**
+ * The typed shape of `tenant.settings` (jsonb). One place, so every feature reads the same names.
+ * Addresses are kept in a friendly form and turned into FDO structures (RendezvousInfo, RVTO2Addr)
+ * where they are used.
+ */
+export interface NetworkAddress {
+  dns?: string;
+  ip?: string;
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+export interface TenantSettings {
+  /** Manufacturer (or owner, for replacement credentials): rendezvous directives put in vouchers. */
+  rendezvous?: (NetworkAddress & { delaySec?: number; bypass?: boolean })[];
+  /** Owner: where devices reach owner-onboarding for TO2 (registered at rendezvous by TO0). */
+  ownerOnboarding?: NetworkAddress[];
+  /** Owner: allow FDO credential reuse in TO2 (off by default: the device gets new credentials). */
+  credentialReuse?: boolean;
+  /** Owner: requested TO0 registration lifetime, seconds. */
+  to0WaitSeconds?: number;
+}
+
+export function tenantSettings(settings: Record<string, unknown> | null | undefined): TenantSettings {
+  return (settings ?? {}) as TenantSettings;
+}
