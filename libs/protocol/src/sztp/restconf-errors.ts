@@ -1,7 +1,7 @@
 import { csrRequestMember, readCsrRequest, type CsrRequest } from './csr';
 import { SztpPayloadError, type RestconfErrorTag } from './errors';
 import { bodyText } from './text';
-import { Modules } from './yang/modules';
+import { moduleByName, Modules, type YangModule } from './yang/modules';
 import { readDocument, type Encoding, type ReadOptions } from './yang/reader';
 import { toJson, toXml, y, type YangMember } from './yang/tree';
 
@@ -72,6 +72,15 @@ export function csrRequestError(request: CsrRequest, message = 'Missing input pa
   };
 }
 
+/** error-path as an instance-identifier: the module-name prefixes it uses are declared in XML. */
+function instanceIdentifier(path: string | undefined) {
+  if (path === undefined) return undefined;
+  const modules = [...path.matchAll(/([A-Za-z_][\w.-]*):/g)]
+    .map((m) => moduleByName(m[1]!))
+    .filter((m): m is YangModule => m !== undefined);
+  return { path, modules: [...new Set(modules)] };
+}
+
 function errorsMember(errors: readonly RestconfError[]): YangMember {
   return y.container(R, 'errors', [
     y.list(
@@ -81,7 +90,7 @@ function errorsMember(errors: readonly RestconfError[]): YangMember {
         y.leaf(R, 'error-type', error.errorType),
         y.leaf(R, 'error-tag', error.errorTag),
         y.leaf(R, 'error-app-tag', error.errorAppTag),
-        y.leaf(R, 'error-path', error.errorPath),
+        y.leaf(R, 'error-path', instanceIdentifier(error.errorPath)),
         y.leaf(R, 'error-message', error.errorMessage),
         error.csrRequest && y.container(R, 'error-info', [csrRequestMember(error.csrRequest)]),
       ]),

@@ -5,7 +5,7 @@ import { type YangModule } from './modules';
  * A schema-free YANG instance tree used for emission. Each shape builds one of these once and it
  * is written as RFC 7951 JSON or RFC 7950/8040 XML, so both encodings always carry the same data.
  */
-export type YangScalar = string | number | boolean | YangEmpty | YangIdentity;
+export type YangScalar = string | number | boolean | YangEmpty | YangIdentity | YangInstanceIdentifier;
 
 /** The value of a leaf of type `empty`: JSON `[null]`, XML `<leaf/>`. */
 export interface YangEmpty {
@@ -17,6 +17,15 @@ export const EMPTY: YangEmpty = { empty: true };
 export interface YangIdentity {
   readonly module: YangModule;
   readonly identity: string;
+}
+
+/**
+ * An instance-identifier written with module names as prefixes (`/ietf-x:a/b`). In XML the
+ * prefixes must be declared, so the modules it names are listed.
+ */
+export interface YangInstanceIdentifier {
+  readonly path: string;
+  readonly modules: readonly YangModule[];
 }
 
 export type YangValue =
@@ -78,7 +87,8 @@ function isEmpty(value: YangScalar): value is YangEmpty {
 
 function jsonScalar(value: YangScalar): unknown {
   if (isEmpty(value)) return [null];
-  if (typeof value === 'object') return `${value.module.name}:${value.identity}`;
+  if (typeof value === 'object')
+    return 'path' in value ? value.path : `${value.module.name}:${value.identity}`;
   return value;
 }
 
@@ -115,6 +125,12 @@ export function toJson(member: YangMember): string {
 
 function xmlScalar(value: YangScalar): { text: string; declarations?: Record<string, string> } {
   if (isEmpty(value)) return { text: '' };
+  if (typeof value === 'object' && 'path' in value) {
+    return {
+      text: value.path,
+      declarations: Object.fromEntries(value.modules.map((m) => [m.name, m.namespace])),
+    };
+  }
   if (typeof value === 'object') {
     return {
       text: `${value.module.name}:${value.identity}`,
