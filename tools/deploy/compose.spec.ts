@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@ztp/config';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { interpolate, MissingVariableError, requiredVariables } from './compose-interpolation';
 import {
@@ -179,7 +179,10 @@ const cli = composeCli();
 describe.skipIf(cli === undefined)(
   `compose CLI validation (${cli?.command ?? 'no compose CLI installed'})`,
   () => {
-    const workDir = mkdtempSync(join(tmpdir(), 'ztp-compose-'));
+    let workDir: string;
+    beforeAll(() => {
+      workDir = mkdtempSync(join(tmpdir(), 'ztp-compose-'));
+    });
     afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
     function runConfig(env: Record<string, string>) {

@@ -41,8 +41,9 @@ const baseEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
 
 describe('deploy/docker-entrypoint.sh', () => {
   // A stand-in for /app: the real node_modules, and stub entry points that report how they were run.
-  const appDir = mkdtempSync(join(tmpdir(), 'ztp-entrypoint-'));
+  let appDir: string;
   beforeAll(() => {
+    appDir = mkdtempSync(join(tmpdir(), 'ztp-entrypoint-'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(appDir, 'node_modules'));
     const report = `const typed: string = 'ts';\nconsole.log(JSON.stringify({ pid: process.pid, app: process.env.APP, argv: process.argv.slice(2), typed }));\n`;
     for (const app of ['rendezvous', 'worker']) {

@@ -1,7 +1,7 @@
 import { loadConfig } from '@ztp/config';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { arr, at, CHART_DIR, HTTP_APPS, KNOWN_VARIABLES, num, obj, readYaml, str } from './deploy-files';
-import { findHelm, type Manifest, renderChart, runHelm, TEST_VALUES } from './helm';
+import { findHelm, type HelmRun, type Manifest, renderChart, runHelm, TEST_VALUES } from './helm';
 
 /**
  * Renders the chart with a real helm binary and checks the objects a cluster would receive.
@@ -59,7 +59,12 @@ function containerEnvironment(
 
 describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not installed)'}`, () => {
   const helmBin = helm ?? '';
-  const { run, manifests } = renderChart(helmBin);
+  // Rendered in beforeAll: the describe body also runs (to collect the tests) when helm is missing.
+  let run: HelmRun;
+  let manifests: Manifest[];
+  beforeAll(() => {
+    ({ run, manifests } = renderChart(helmBin));
+  });
 
   it('passes helm lint --strict with the test values and renders', () => {
     const lint = runHelm(helmBin, ['lint', CHART_DIR, '--strict', '--values', TEST_VALUES]);
