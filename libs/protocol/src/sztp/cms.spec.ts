@@ -251,6 +251,60 @@ describe('signed conveyed information', () => {
   });
 });
 
+describe('artifacts made by openssl (as the Arista helper does)', () => {
+  it('reads `openssl cms -data_create` (unsigned, id-data) and `cms -sign -nodetach` (signed, id-data)', () => {
+    const document = join(dir, 'conveyed.json');
+    writeFileSync(
+      document,
+      new TextEncoder().encode(
+        JSON.stringify({
+          'ietf-sztp-conveyed-info:redirect-information': {
+            'bootstrap-server': [{ address: 'b.example', port: 443 }],
+          },
+        }),
+      ),
+    );
+    const unsigned = execFileSync('openssl', [
+      'cms',
+      '-data_create',
+      '-binary',
+      '-in',
+      document,
+      '-outform',
+      'DER',
+    ]);
+    expect(openConveyedInformation(new Uint8Array(unsigned), { allowUnsigned: true })).toMatchObject({
+      signed: false,
+      contentType: Oid.data,
+      encoding: 'json',
+      info: { kind: 'redirect-information', bootstrapServers: [{ address: 'b.example', port: 443 }] },
+    });
+    const certificate = join(dir, 'owner.pem');
+    const key = join(dir, 'owner.key');
+    writeFileSync(certificate, certificateToPem(pki.owner.certificate));
+    writeFileSync(key, pki.owner.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const signed = execFileSync('openssl', [
+      'cms',
+      '-sign',
+      '-nodetach',
+      '-binary',
+      '-in',
+      document,
+      '-signer',
+      certificate,
+      '-inkey',
+      key,
+      '-outform',
+      'DER',
+    ]);
+    const opened = openConveyedInformation(new Uint8Array(signed), {
+      ownerCertificate: pki.owner.certificate,
+    });
+    expect(opened).toMatchObject({ signed: true, contentType: Oid.data, encoding: 'json' });
+    expect(opened.info.kind).toBe('redirect-information');
+  });
+});
+
 describe('CMS signers', () => {
   // OpenSSL 3.0 (installed here) cannot verify CMS with Ed25519 ("eddsa ... invalid digest"; 3.2 can), so
   // that case is checked by our verifier only.
