@@ -8,7 +8,17 @@ export * from './bootstrapping-data';
 export * from './cms';
 export * from './conveyed-info';
 export * from './conveyed-info-cms';
-export * from './csr';
+export {
+  checkCsrRequestAgainstSupport,
+  CSR_FORMATS,
+  encodeAlgorithmIdentifier,
+  parseAlgorithmIdentifier,
+  type AlgorithmIdentifierInfo,
+  type CsrFormat,
+  type CsrRequest,
+  type CsrSubmission,
+  type CsrSupport,
+} from './csr';
 export * from './errors';
 export * from './keystore';
 export * from './oids';
