@@ -13,11 +13,15 @@ export class PersistenceModule {
     return {
       module: PersistenceModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(options),
-          // Fail fast at start rather than retry for half a minute; the orchestrator restarts us.
-          retryAttempts: 2,
-          retryDelay: 1000,
+        // forRootAsync: forRoot records the default data-source name in a process-wide registry and
+        // warns about "duplicates" when the launcher hosts several apps (separate Nest containers).
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...buildDataSourceOptions(options),
+            // Fail fast at start rather than retry for half a minute; the orchestrator restarts us.
+            retryAttempts: 2,
+            retryDelay: 1000,
+          }),
         }),
       ],
     };

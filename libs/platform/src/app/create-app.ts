@@ -1,0 +1,54 @@
+import { type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ProblemDetailsFilter } from '../http/problem-details.filter';
+import { requestIdMiddleware } from '../http/request-id';
+import { HttpMetrics } from '../metrics/http-metrics';
+import { buildOpenApiDocument } from '../openapi/openapi-document';
+import { type Runtime } from '../runtime/runtime';
+import { type AppDescriptor } from './app-descriptor';
+import { PlatformModule } from './platform.module';
+
+/**
+ * One app, initialised and ready to `listen`. Middleware order matters: request id first (so even
+ * a rejected body has one), then the request timer, then the size-limited body parsers.
+ * `app.close()` closes the HTTP server, then the app's queues, then its data source.
+ */
+export async function createApp(
+  descriptor: AppDescriptor,
+  runtime: Runtime,
+  logger: LoggerService,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(PlatformModule.forApp(descriptor, runtime), {
+    bodyParser: false,
+    logger,
+    // Throw instead of process.exit(1): the launcher hosts other apps and must stop them cleanly.
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(app.get(HttpMetrics).middleware);
+  const limit = runtime.config.http.maxBodyBytes;
+  app.useBodyParser('json', { limit });
+  if (descriptor.rawBodyTypes?.length)
+    app.useBodyParser('raw', { type: [...descriptor.rawBodyTypes], limit });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  return app;
+}
+
+/** The app's OpenAPI document, built without a database or queue (nothing is instantiated). */
+export async function createOpenApiDocument(descriptor: AppDescriptor): Promise<OpenAPIObject> {
+  const app = await NestFactory.create(PlatformModule.forApp(descriptor, undefined), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    return buildOpenApiDocument(app, descriptor);
+  } finally {
+    await app.close();
+  }
+}

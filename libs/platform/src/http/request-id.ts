@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** Accepted from callers as is; anything else (too long, odd characters) is replaced. */
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type RequestWithId = IncomingMessage & { id?: string };
+
+/**
+ * The first middleware: every request gets an id (the caller's `X-Request-Id` when sane, else a
+ * UUID), echoed in the response header, found in each log line of the request and in problems.
+ */
+export function requestIdMiddleware(req: RequestWithId, res: ServerResponse, next: () => void): void {
+  const incoming = req.headers['x-request-id'];
+  req.id = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, req.id);
+  next();
+}

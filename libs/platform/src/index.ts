@@ -1,0 +1,24 @@
+export { type AppDescriptor, type AppName } from './app/app-descriptor';
+export { createApp, createOpenApiDocument } from './app/create-app';
+export { PlatformModule } from './app/platform.module';
+export { runApp } from './app/run-app';
+export { runWorker } from './app/run-worker';
+export { createWorkerContext } from './app/worker-context';
+export {
+  PROBLEM_CONTENT_TYPE,
+  ProblemException,
+  type ProblemDescription,
+  type ProblemDetails,
+} from './http/problem-details';
+export { ProblemDetailsFilter } from './http/problem-details.filter';
+export { REQUEST_ID_HEADER } from './http/request-id';
+export { NestLoggerAdapter } from './logging/nest-logger.adapter';
+export { createRootLogger } from './logging/root-logger';
+export { METRICS_REGISTRY } from './metrics/metrics.module';
+export { buildOpenApiDocument, serializeOpenApiDocument } from './openapi/openapi-document';
+export { migrateAll, openDatabase, type OpenDatabase } from './runtime/database';
+export { runMain, StartupError } from './runtime/run-main';
+export { startRuntime, type Runtime, type StartRuntimeOptions } from './runtime/runtime';
+export { stopOnSignal } from './runtime/shutdown';
+export { APP_CONFIG, APP_DESCRIPTOR } from './tokens';
+export { PRODUCT_VERSION } from './version';

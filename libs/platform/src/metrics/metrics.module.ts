@@ -1,0 +1,50 @@
+import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { HttpMetrics } from './http-metrics';
+
+/** The app's own Prometheus registry: three apps in one process keep three separate sets. */
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
+@ApiTags('platform')
+@Controller('metrics')
+class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format 0.0.4)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Metrics in the Prometheus text format', schema: { type: 'string' } })
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+@Module({})
+export class MetricsModule {
+  /** Process metrics (prom-client defaults) and the HTTP histogram, labelled with `app`. */
+  static forApp(app: string): DynamicModule {
+    return {
+      module: MetricsModule,
+      controllers: [MetricsController],
+      providers: [
+        {
+          provide: METRICS_REGISTRY,
+          useFactory: () => {
+            const registry = new Registry();
+            registry.setDefaultLabels({ app });
+            collectDefaultMetrics({ register: registry });
+            return registry;
+          },
+        },
+        {
+          provide: HttpMetrics,
+          useFactory: (registry: Registry) => new HttpMetrics(registry),
+          inject: [METRICS_REGISTRY],
+        },
+      ],
+      exports: [METRICS_REGISTRY, HttpMetrics],
+    };
+  }
+}
