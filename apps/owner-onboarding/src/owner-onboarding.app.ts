@@ -1,0 +1,11 @@
+import { type AppDescriptor } from '@ztp/platform';
+import { OwnerOnboardingModule } from './owner-onboarding.module';
+
+export const OWNER_ONBOARDING_APP: AppDescriptor = {
+  name: 'owner-onboarding',
+  title: 'ZTP owner onboarding',
+  description: 'FDO owner onboarding (TO2) with ServiceInfo, and the SZTP bootstrap server.',
+  module: OwnerOnboardingModule,
+  endpoint: (config) => config.apps.ownerOnboarding,
+  rawBodyTypes: ['application/cbor'],
+};
