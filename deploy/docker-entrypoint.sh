@@ -9,7 +9,8 @@ case "${APP:-}" in
     ;;
   migrate)
     # One-shot: applies pending database migrations, then exits (0 when the schema is current).
-    exec npm run --silent migrate -- "$@"
+    # Not --silent: npm then hides its own errors too (such as a missing script).
+    exec npm run migrate -- "$@"
     ;;
   *)
     echo "APP must be one of: rendezvous, voucher-service, owner-onboarding, worker, migrate (got '${APP:-}')" >&2

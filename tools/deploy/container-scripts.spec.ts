@@ -5,7 +5,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_APPS, DEPLOY_DIR, readText, REPO_ROOT } from './deploy-files';
+import { ALL_APPS, DEPLOY_DIR, readText, REPO_ROOT, repoPathExists } from './deploy-files';
 
 const ENTRYPOINT = join(DEPLOY_DIR, 'docker-entrypoint.sh');
 const HEALTHCHECK = join(DEPLOY_DIR, 'healthcheck.mjs');
@@ -73,6 +73,12 @@ describe('deploy/docker-entrypoint.sh', () => {
       ...readText('deploy/docker-entrypoint.sh').matchAll(/^\s*([a-z][a-z |-]*)\)\s*$/gm),
     ].flatMap((match) => (match[1] ?? '').split('|').map((name) => name.trim()));
     expect(arms.sort()).toEqual([...ALL_APPS].sort());
+  });
+
+  it('starts entry points that exist in the repository', () => {
+    for (const app of ALL_APPS.filter((name) => name !== 'migrate')) {
+      expect(repoPathExists(`apps/${app}/src/main.ts`), `apps/${app}/src/main.ts`).toBe(true);
+    }
   });
 
   it('replaces itself with node running the app TypeScript, passing arguments on', async () => {
