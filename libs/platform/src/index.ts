@@ -22,3 +22,6 @@ export { startRuntime, type Runtime, type StartRuntimeOptions } from './runtime/
 export { stopOnSignal } from './runtime/shutdown';
 export { APP_CONFIG, APP_DESCRIPTOR } from './tokens';
 export { PRODUCT_VERSION } from './version';
+export { configureHttp, type HttpOptions } from './http/configure-http';
+export { MetricsModule } from './metrics/metrics.module';
+export { LoggingModule } from './logging/logging.module';

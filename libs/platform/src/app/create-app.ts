@@ -2,18 +2,16 @@ import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ProblemDetailsFilter } from '../http/problem-details.filter';
-import { requestIdMiddleware } from '../http/request-id';
-import { HttpMetrics } from '../metrics/http-metrics';
+import { configureHttp } from '../http/configure-http';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { type Runtime } from '../runtime/runtime';
 import { type AppDescriptor } from './app-descriptor';
 import { PlatformModule } from './platform.module';
 
 /**
- * One app, initialised and ready to `listen`. Middleware order matters: request id first (so even
- * a rejected body has one), then the request timer, then the size-limited body parsers.
- * `app.close()` closes the HTTP server, then the app's queues, then its data source.
+ * One app, initialised and ready to `listen`, with the shared HTTP pipeline (configureHttp) and its
+ * OpenAPI document at /docs and /docs-json. `app.close()` closes the HTTP server, then the app's
+ * queues, then its data source.
  */
 export async function createApp(
   descriptor: AppDescriptor,
@@ -26,14 +24,10 @@ export async function createApp(
     // Throw instead of process.exit(1): the launcher hosts other apps and must stop them cleanly.
     abortOnError: false,
   });
-  app.disable('x-powered-by');
-  app.use(requestIdMiddleware);
-  app.use(app.get(HttpMetrics).middleware);
-  const limit = runtime.config.http.maxBodyBytes;
-  app.useBodyParser('json', { limit });
-  if (descriptor.rawBodyTypes?.length)
-    app.useBodyParser('raw', { type: [...descriptor.rawBodyTypes], limit });
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  configureHttp(app, {
+    maxBodyBytes: runtime.config.http.maxBodyBytes,
+    rawBodyTypes: descriptor.rawBodyTypes,
+  });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return app;

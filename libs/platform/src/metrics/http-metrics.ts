@@ -3,6 +3,12 @@ import { Histogram, type Registry } from 'prom-client';
 
 type RoutedRequest = IncomingMessage & { route?: { path?: string } };
 
+/**
+ * Nest registers route-wide middleware (e.g. the request logger) on this catch-all path; a request
+ * whose last matched route is still it reached no handler.
+ */
+const MIDDLEWARE_CATCH_ALL = '/{*path}';
+
 /** Duration of every HTTP request, by route pattern (never the raw URL), method and status. */
 export class HttpMetrics {
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
@@ -22,11 +28,9 @@ export class HttpMetrics {
     const end = this.duration.startTimer();
     res.once('finish', () => {
       // Unmatched requests share one label so random URLs cannot blow up the series count.
-      end({
-        method: req.method ?? 'UNKNOWN',
-        route: req.route?.path ?? 'unmatched',
-        status_code: res.statusCode,
-      });
+      const path = req.route?.path;
+      const route = path === undefined || path === MIDDLEWARE_CATCH_ALL ? 'unmatched' : path;
+      end({ method: req.method ?? 'UNKNOWN', route, status_code: res.statusCode });
     });
     next();
   };

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { type ServerResponse } from 'node:http';
+import { Controller, Get, Inject, Module, Res, type DynamicModule } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpMetrics } from './http-metrics';
@@ -12,12 +13,14 @@ class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   @Get()
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format 0.0.4)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Metrics in the Prometheus text format', schema: { type: 'string' } })
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(@Res() res: ServerResponse): Promise<void> {
+    const body = await this.registry.metrics();
+    // Written directly: Express would reorder the content-type parameters.
+    res.setHeader('Content-Type', this.registry.contentType);
+    res.end(body);
   }
 }
 
