@@ -32,7 +32,6 @@ export async function migrateAll(
   logger: Logger,
 ): Promise<string[]> {
   const applied = await migrateDatabase(database.url);
-  if (applied.length > 0) logger.info({ applied }, 'Database migrated');
   if (config.queue.kind === 'postgres') {
     const version = await migrateQueueSchema(database.url, { embedded: database.embedded });
     logger.debug({ version }, 'Queue schema up to date');

@@ -1,13 +1,13 @@
 import { ConfigError } from '@ztp/config';
+import { EmbeddedDatabaseBusyError, PendingMigrationsError } from '@ztp/persistence';
 
 /**
- * Entry-point wrapper: a bad configuration prints its one-line message; anything else that stops
- * the start prints its stack. Either way the exit code is 1.
+ * Entry-point wrapper: a refusal that explains itself (bad configuration, pending migrations, the
+ * embedded database already open...) prints its message; anything else its stack. Exit code 1.
  */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof StartupError) console.error(err.message);
-    else console.error(err);
+    console.error(SELF_EXPLAINING.some((type) => err instanceof type) ? (err as Error).message : err);
     process.exit(1);
   });
 }
@@ -19,3 +19,5 @@ export class StartupError extends Error {
     this.name = 'StartupError';
   }
 }
+
+const SELF_EXPLAINING = [ConfigError, StartupError, PendingMigrationsError, EmbeddedDatabaseBusyError];

@@ -32,8 +32,12 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const database = await openDatabase(config, logger);
   try {
-    if (options.migrate) await migrateAll(config, database, logger);
-    else await assertMigrated(database);
+    if (options.migrate) {
+      const applied = await migrateAll(config, database, logger);
+      if (applied.length > 0) logger.info({ applied }, 'Database migrated');
+    } else {
+      await assertMigrated(database);
+    }
   } catch (err) {
     await database.close();
     throw err;
