@@ -25,3 +25,5 @@ export { PRODUCT_VERSION } from './version';
 export { configureHttp, type HttpOptions } from './http/configure-http';
 export { MetricsModule } from './metrics/metrics.module';
 export { LoggingModule } from './logging/logging.module';
+export * from './fdo';
+export * from './ports';

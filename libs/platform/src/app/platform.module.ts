@@ -6,6 +6,8 @@ import { HealthModule } from '../health/health.module';
 import { InfoModule } from '../info/info.module';
 import { LoggingModule } from '../logging/logging.module';
 import { MetricsModule } from '../metrics/metrics.module';
+import { CLOCK, systemClock } from '../ports/clock';
+import { KEY_CUSTODY, keyCustodyProvider } from '../ports/key-custody.provider';
 import { type Runtime } from '../runtime/runtime';
 import { APP_CONFIG, APP_DESCRIPTOR } from '../tokens';
 import { type AppDescriptor } from './app-descriptor';
@@ -39,8 +41,10 @@ export class PlatformModule {
         { provide: APP_CONFIG, useValue: runtime?.config },
         { provide: APP_DESCRIPTOR, useValue: descriptor },
         { provide: QUEUE_BACKEND, useValue: runtime?.queueBackend },
+        { provide: CLOCK, useValue: systemClock },
+        keyCustodyProvider,
       ],
-      exports: [APP_CONFIG, APP_DESCRIPTOR, QUEUE_BACKEND],
+      exports: [APP_CONFIG, APP_DESCRIPTOR, QUEUE_BACKEND, CLOCK, KEY_CUSTODY],
     };
   }
 }

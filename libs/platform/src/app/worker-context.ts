@@ -9,6 +9,8 @@ import { NestFactory } from '@nestjs/core';
 import { PersistenceModule } from '@ztp/persistence';
 import { QUEUE_BACKEND } from '@ztp/queue';
 import { type Runtime } from '../runtime/runtime';
+import { CLOCK, systemClock } from '../ports/clock';
+import { KEY_CUSTODY, keyCustodyProvider } from '../ports/key-custody.provider';
 import { APP_CONFIG } from '../tokens';
 
 @Module({})
@@ -24,8 +26,10 @@ class WorkerHostModule {
       providers: [
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: QUEUE_BACKEND, useValue: runtime.queueBackend },
+        { provide: CLOCK, useValue: systemClock },
+        keyCustodyProvider,
       ],
-      exports: [APP_CONFIG, QUEUE_BACKEND],
+      exports: [APP_CONFIG, QUEUE_BACKEND, CLOCK, KEY_CUSTODY],
     };
   }
 }

@@ -16,7 +16,11 @@ export const KEY_CUSTODY = Symbol('KEY_CUSTODY');
 export const keyCustodyProvider: Provider = {
   provide: KEY_CUSTODY,
   inject: [APP_CONFIG, DataSource, CLOCK],
-  useFactory: (config: AppConfig | undefined, dataSource: DataSource, clock: Clock): KeyCustody | undefined => {
+  useFactory: (
+    config: AppConfig | undefined,
+    dataSource: DataSource,
+    clock: Clock,
+  ): KeyCustody | undefined => {
     // Preview mode (OpenAPI generation) has no configuration and never signs.
     if (!config) return undefined;
     return new SoftwareKeyCustody({
