@@ -14,3 +14,5 @@ export { MIGRATIONS } from './migrations';
 export { PersistenceModule } from './persistence.module';
 export { createTestDatabase, type TestDatabase } from './testing/create-test-database';
 export * from './ledger';
+export * from './manufacturing';
+export * from './ledger-api';

@@ -7,6 +7,8 @@ import {
   VoucherEntity,
 } from '../ledger';
 import { InstallationEntity } from './installation.entity';
+import { ApiKeyEntity, IdempotencyRecordEntity } from '../ledger-api';
+import { DiSessionEntity, ManufacturerPkiEntity, ManufacturingStationEntity } from '../manufacturing';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -20,6 +22,11 @@ export const ENTITIES = [
   AuditEventEntity,
   SealedKeyEntity,
   OwnerKeyEntity,
+  ManufacturerPkiEntity,
+  ManufacturingStationEntity,
+  DiSessionEntity,
+  ApiKeyEntity,
+  IdempotencyRecordEntity,
 ];
 
 export { InstallationEntity };

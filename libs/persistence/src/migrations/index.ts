@@ -1,6 +1,8 @@
 import { CreateInstallation1795223322419 } from './1795223322419-create-installation';
 import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-core';
 import { CreateOwnerKey1795224100000 } from './1795224100000-create-owner-key';
+import { CreateManufacturing1795225068985 } from './1795225068985-create-manufacturing';
+import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-api-key-and-idempotency';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -12,4 +14,6 @@ export const MIGRATIONS = [
   CreateInstallation1795223322419,
   CreateLedgerCore1795224000000,
   CreateOwnerKey1795224100000,
+  CreateManufacturing1795225068985,
+  CreateApiKeyAndIdempotency1795225082506,
 ];

@@ -1,0 +1,3 @@
+export * from './di-session.entity';
+export * from './manufacturer-pki.entity';
+export * from './manufacturing-station.entity';
