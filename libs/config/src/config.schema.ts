@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -40,6 +41,10 @@ export const environmentVariables = {
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
 
   KEY_CUSTODY_MASTER_KEY: base64Bytes(32),
+
+  DI_SESSION_TTL_SECONDS: integer(10, 3600, 300),
+  DI_TRUSTED_PROXIES: cidrList(),
+  DI_CLIENT_CERT_HEADER: headerName('x-client-cert'),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -82,6 +87,11 @@ function toConfig(env: Environment) {
     },
     /** Unset in embedded mode: `loadConfig` then keeps a generated key in DATA_DIR/master.key. */
     keyCustodyMasterKey: env.KEY_CUSTODY_MASTER_KEY,
+    manufacturing: {
+      diSessionTtlSeconds: env.DI_SESSION_TTL_SECONDS,
+      trustedProxies: env.DI_TRUSTED_PROXIES,
+      clientCertHeader: env.DI_CLIENT_CERT_HEADER,
+    },
   };
 }
 
@@ -107,3 +117,44 @@ export const configSchema = z
   .transform(toConfig);
 
 export type ParsedConfig = z.output<typeof configSchema>;
+
+/** Comma-separated CIDRs or single addresses (IPv4 or IPv6), e.g. `10.0.0.0/8, ::1`. */
+function cidrList() {
+  return z
+    .string()
+    .optional()
+    .transform((raw: string | undefined, ctx): string[] => {
+      if (raw === undefined) return [];
+      const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      for (const item of items) {
+        const [address = '', bits, extra] = item.split('/');
+        const family = isIP(address);
+        const maxBits = family === 4 ? 32 : 128;
+        const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+        if (family === 0 || !validBits || extra !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be comma-separated CIDRs or addresses ("${item}" is not)`,
+          });
+          return z.NEVER;
+        }
+      }
+      return items;
+    });
+}
+
+/** An HTTP header name, kept in lower case (as Node presents incoming headers). */
+function headerName(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw: string | undefined, ctx): string => {
+      if (raw === undefined) return fallback;
+      if (/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(raw)) return raw.toLowerCase();
+      ctx.addIssue({ code: 'custom', message: 'must be an HTTP header name' });
+      return z.NEVER;
+    });
+}
