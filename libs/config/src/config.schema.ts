@@ -4,10 +4,12 @@ import { z } from 'zod';
 import {
   base64Bytes,
   baseUrl,
+  hexBytes,
   host,
   identifier,
   integer,
   oneOf,
+  optionalText,
   port,
   text,
   url,
@@ -45,6 +47,14 @@ export const environmentVariables = {
   DI_SESSION_TTL_SECONDS: integer(10, 3600, 300),
   DI_TRUSTED_PROXIES: cidrList(),
   DI_CLIENT_CERT_HEADER: headerName('x-client-cert'),
+
+  AUTH_OPERATOR_API_KEY_SHA256: hexBytes(32),
+  AUTH_OIDC_ISSUER: url(['https', 'http']),
+  AUTH_OIDC_AUDIENCE: optionalText(),
+  AUTH_OIDC_JWKS_URL: url(['https', 'http']),
+  AUTH_OIDC_TENANT_CLAIM: text('ztp_tenant'),
+  AUTH_OIDC_ROLES_CLAIM: text('ztp_roles'),
+  AUTH_OIDC_OPERATOR_ROLE: text('ztp:operator'),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -92,12 +102,31 @@ function toConfig(env: Environment) {
       trustedProxies: env.DI_TRUSTED_PROXIES,
       clientCertHeader: env.DI_CLIENT_CERT_HEADER,
     },
+    auth: {
+      operatorApiKeySha256: env.AUTH_OPERATOR_API_KEY_SHA256,
+      oidc:
+        env.AUTH_OIDC_ISSUER === undefined
+          ? undefined
+          : {
+              issuer: env.AUTH_OIDC_ISSUER,
+              audience: env.AUTH_OIDC_AUDIENCE ?? '',
+              jwksUrl: env.AUTH_OIDC_JWKS_URL ?? '',
+              tenantClaim: env.AUTH_OIDC_TENANT_CLAIM,
+              rolesClaim: env.AUTH_OIDC_ROLES_CLAIM,
+              operatorRole: env.AUTH_OIDC_OPERATOR_ROLE,
+            },
+    },
   };
 }
 
 export const configSchema = z
   .object(environmentVariables)
   .superRefine((env, ctx) => {
+    const oidc = ['AUTH_OIDC_ISSUER', 'AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_JWKS_URL'] as const;
+    if (oidc.some((name) => env[name] !== undefined)) {
+      for (const name of oidc.filter((each) => env[each] === undefined))
+        ctx.addIssue({ code: 'custom', path: [name], message: `is required with ${oidc.join(', ')}` });
+    }
     if (env.DATABASE_URL !== undefined && env.KEY_CUSTODY_MASTER_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -122,3 +122,23 @@ export function identifier(fallback: string) {
       return fail(ctx, 'must start with a letter and contain only letters, digits, "-" and "_" (max 40)');
     });
 }
+
+/** Any non-empty string, or undefined when unset. */
+export function optionalText() {
+  return z
+    .string()
+    .optional()
+    .transform((raw: RawValue) => raw);
+}
+
+/** Exactly `length` bytes written as hex (either case), normalised to lower case. */
+export function hexBytes(length: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw: RawValue, ctx): string | undefined => {
+      if (raw === undefined) return undefined;
+      if (new RegExp(`^[0-9a-fA-F]{${length * 2}}$`).test(raw)) return raw.toLowerCase();
+      return fail(ctx, `must be ${length} bytes as ${length * 2} hex digits`);
+    });
+}
