@@ -16,3 +16,4 @@ export { createTestDatabase, type TestDatabase } from './testing/create-test-dat
 export * from './ledger';
 export * from './manufacturing';
 export * from './ledger-api';
+export * from './sztp';

@@ -9,6 +9,7 @@ import {
 import { InstallationEntity } from './installation.entity';
 import { ApiKeyEntity, IdempotencyRecordEntity } from '../ledger-api';
 import { DiSessionEntity, ManufacturerPkiEntity, ManufacturingStationEntity } from '../manufacturing';
+import { SZTP_ENTITIES } from '../sztp';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -27,6 +28,7 @@ export const ENTITIES = [
   DiSessionEntity,
   ApiKeyEntity,
   IdempotencyRecordEntity,
+  ...SZTP_ENTITIES,
 ];
 
 export { InstallationEntity };

@@ -3,6 +3,7 @@ import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-cor
 import { CreateOwnerKey1795224100000 } from './1795224100000-create-owner-key';
 import { CreateManufacturing1795225068985 } from './1795225068985-create-manufacturing';
 import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-api-key-and-idempotency';
+import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   CreateOwnerKey1795224100000,
   CreateManufacturing1795225068985,
   CreateApiKeyAndIdempotency1795225082506,
+  CreateSztp1795229500000,
 ];

@@ -1,0 +1,63 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * Where a device stands in its bootstrapping, as its progress reports say: pending (nothing
+ * reported yet), in-progress, rebooting (a boot image was installed), failed (a *-error report: the
+ * device abandoned this bootstrap server), complete (bootstrap-complete).
+ */
+export const SZTP_BOOTSTRAP_STATES = ['pending', 'in-progress', 'rebooting', 'failed', 'complete'] as const;
+export type SztpBootstrapState = (typeof SZTP_BOOTSTRAP_STATES)[number];
+
+/** An SSH host key a device reported with bootstrap-complete (for pinning it in later NETCONF/SSH). */
+export interface StoredSshHostKey {
+  algorithm: string;
+  /** RFC 4253 key blob, base64. */
+  keyData: string;
+}
+
+/** A device onboarding over SZTP, known by its device type and serial number. */
+@Entity({ name: 'sztp_device' })
+export class SztpDeviceEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'device_type_id', type: 'uuid' })
+  deviceTypeId!: string;
+
+  @Column({ name: 'serial_number', type: 'text' })
+  serialNumber!: string;
+
+  /** scrypt hash of the activation code (HTTP Basic fallback); null when the device has none. */
+  @Column({ name: 'activation_code_hash', type: 'text', nullable: true })
+  activationCodeHash!: string | null;
+
+  /** The holder's onboarding profile for this device; null: the holder's default profile. */
+  @Column({ name: 'onboarding_profile_id', type: 'uuid', nullable: true })
+  onboardingProfileId!: string | null;
+
+  @Column({ name: 'bootstrap_state', type: 'text' })
+  bootstrapState!: SztpBootstrapState;
+
+  @Column({ name: 'last_progress_type', type: 'text', nullable: true })
+  lastProgressType!: string | null;
+
+  @Column({ name: 'last_progress_at', type: 'timestamptz', nullable: true })
+  lastProgressAt!: Date | null;
+
+  /** Captured from the last bootstrap-complete report. */
+  @Column({ name: 'ssh_host_keys', type: 'jsonb', nullable: true })
+  sshHostKeys!: StoredSshHostKey[] | null;
+
+  /** Captured from the last bootstrap-complete report: certs-only CMS values, base64. */
+  @Column({ name: 'trust_anchor_certs', type: 'jsonb', nullable: true })
+  trustAnchorCerts!: string[] | null;
+
+  @Column({ name: 'onboarded_at', type: 'timestamptz', nullable: true })
+  onboardedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,74 @@
+import { sztp } from '@ztp/protocol';
+import { type DataSource } from 'typeorm';
+import { type StoredSshHostKey, SztpDeviceEntity, type SztpBootstrapState } from './sztp-device.entity';
+import { SztpProgressEventEntity, type SztpServerRole } from './sztp-progress-event.entity';
+
+export interface SztpProgressReport {
+  readonly deviceId: string;
+  /** The device's voucher holder at the time, if any. */
+  readonly holderTenantId: string | null;
+  readonly server: SztpServerRole;
+  readonly input: sztp.ReportProgressInput;
+  readonly remoteAddress?: string;
+}
+
+/** The state a progress type leaves the device in; undefined: unchanged (warnings, informational). */
+export function bootstrapStateAfter(progressType: sztp.ProgressType): SztpBootstrapState | undefined {
+  if (progressType === 'bootstrap-complete') return 'complete';
+  if (progressType === 'boot-image-installed-rebooting') return 'rebooting';
+  if (sztp.TERMINAL_ERROR_PROGRESS_TYPES.includes(progressType)) return 'failed';
+  if (progressType.endsWith('-warning') || progressType === 'informational') return undefined;
+  return 'in-progress';
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/**
+ * The per-device bootstrapping log: every report-progress call is kept as an event, and the device
+ * row carries the current state, the last report and, from bootstrap-complete, the SSH host keys
+ * and trust anchors it reported. Event and state change commit together.
+ */
+export class SztpProgressLog {
+  constructor(private readonly deps: { dataSource: DataSource; now: () => Date }) {}
+
+  async record(
+    report: SztpProgressReport,
+  ): Promise<{ event: SztpProgressEventEntity; state: SztpBootstrapState }> {
+    const receivedAt = this.deps.now();
+    const { input } = report;
+    const sshHostKeys: StoredSshHostKey[] | null =
+      input.sshHostKeys?.map((key) => ({ algorithm: key.algorithm, keyData: base64(key.keyData) })) ?? null;
+    const trustAnchorCerts = input.trustAnchorCerts?.map(base64) ?? null;
+    return this.deps.dataSource.transaction(async (manager) => {
+      const devices = manager.getRepository(SztpDeviceEntity);
+      const device = await devices.findOne({
+        where: { id: report.deviceId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (device === null) throw new Error(`no SZTP device ${report.deviceId}`);
+      const event = await manager.getRepository(SztpProgressEventEntity).save({
+        deviceId: report.deviceId,
+        holderTenantId: report.holderTenantId,
+        server: report.server,
+        progressType: input.progressType,
+        message: input.message ?? null,
+        sshHostKeys,
+        trustAnchorCerts,
+        remoteAddress: report.remoteAddress ?? null,
+        receivedAt,
+      });
+      const state = bootstrapStateAfter(input.progressType) ?? device.bootstrapState;
+      const complete = input.progressType === 'bootstrap-complete';
+      await devices.update(
+        { id: device.id },
+        {
+          bootstrapState: state,
+          lastProgressType: input.progressType,
+          lastProgressAt: receivedAt,
+          ...(complete ? { sshHostKeys, trustAnchorCerts, onboardedAt: receivedAt } : {}),
+        },
+      );
+      return { event, state };
+    });
+  }
+}
