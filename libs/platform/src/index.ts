@@ -27,3 +27,4 @@ export { MetricsModule } from './metrics/metrics.module';
 export { LoggingModule } from './logging/logging.module';
 export * from './fdo';
 export * from './ports';
+export * from './tls';

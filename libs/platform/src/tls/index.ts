@@ -1,0 +1,2 @@
+export * from './client-certificate';
+export * from './tls-listener';
