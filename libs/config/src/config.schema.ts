@@ -55,6 +55,13 @@ export const environmentVariables = {
   AUTH_OIDC_TENANT_CLAIM: text('ztp_tenant'),
   AUTH_OIDC_ROLES_CLAIM: text('ztp_roles'),
   AUTH_OIDC_OPERATOR_ROLE: text('ztp:operator'),
+
+  SZTP_TLS_CERT_FILE: optionalText(),
+  SZTP_TLS_KEY_FILE: optionalText(),
+  RENDEZVOUS_SZTP_TLS_PORT: integer(0, 65535, 0),
+  OWNER_ONBOARDING_SZTP_TLS_PORT: integer(0, 65535, 0),
+  SZTP_TRUSTED_PROXIES: cidrList(),
+  SZTP_CLIENT_CERT_HEADER: headerName('x-client-cert'),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -115,6 +122,20 @@ function toConfig(env: Environment) {
               rolesClaim: env.AUTH_OIDC_ROLES_CLAIM,
               operatorRole: env.AUTH_OIDC_OPERATOR_ROLE,
             },
+    },
+    sztp: {
+      /** PEM files of the SZTP HTTPS listeners (both or neither). */
+      tls:
+        env.SZTP_TLS_CERT_FILE !== undefined || env.SZTP_TLS_KEY_FILE !== undefined
+          ? { certificateFile: env.SZTP_TLS_CERT_FILE, privateKeyFile: env.SZTP_TLS_KEY_FILE }
+          : undefined,
+      /** HTTPS ports of the SZTP routes; 0: no HTTPS listener. */
+      tlsPorts: {
+        rendezvous: env.RENDEZVOUS_SZTP_TLS_PORT,
+        ownerOnboarding: env.OWNER_ONBOARDING_SZTP_TLS_PORT,
+      },
+      trustedProxies: env.SZTP_TRUSTED_PROXIES,
+      clientCertHeader: env.SZTP_CLIENT_CERT_HEADER,
     },
   };
 }
