@@ -62,12 +62,26 @@ export const environmentVariables = {
   OWNER_ONBOARDING_SZTP_TLS_PORT: integer(0, 65535, 0),
   SZTP_TRUSTED_PROXIES: cidrList(),
   SZTP_CLIENT_CERT_HEADER: headerName('x-client-cert'),
+
+  RENDEZVOUS_TOKEN_KEY: base64Bytes(32),
+  RENDEZVOUS_DEFAULT_POLICY: oneOf(['auto', 'open', 'closed'], 'auto'),
+  RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: integer(0, 10_000_000, 1200),
+  RENDEZVOUS_RATE_LIMIT_PER_GUID: integer(0, 100_000, 30),
+  RENDEZVOUS_TRUSTED_PROXIES: cidrList(),
+  RENDEZVOUS_LOOKUP_CACHE_SECONDS: integer(0, 60, 5),
+  TO0_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 60),
+  TO0_WAIT_SECONDS: integer(60, 4_294_967_295, 86_400),
+  TO0_RETRY_BASE_SECONDS: integer(1, 86_400, 30),
+  TO0_RETRY_MAX_SECONDS: integer(1, 604_800, 3600),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
 
 /** Variables whose values are never printed, not even in validation errors. */
-export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set(['KEY_CUSTODY_MASTER_KEY']);
+export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set([
+  'KEY_CUSTODY_MASTER_KEY',
+  'RENDEZVOUS_TOKEN_KEY',
+]);
 
 const APP_PORT_VARIABLES = ['RENDEZVOUS_PORT', 'VOUCHER_SERVICE_PORT', 'OWNER_ONBOARDING_PORT'] as const;
 
@@ -136,6 +150,29 @@ function toConfig(env: Environment) {
       },
       trustedProxies: env.SZTP_TRUSTED_PROXIES,
       clientCertHeader: env.SZTP_CLIENT_CERT_HEADER,
+    },
+    rendezvous: {
+      /** Unset: derived from the key-custody master key (see apps/rendezvous protocol tokens). */
+      tokenKey: env.RENDEZVOUS_TOKEN_KEY,
+      /** Acceptance when no trust list has entries: open in embedded mode unless told otherwise. */
+      defaultPolicy:
+        env.RENDEZVOUS_DEFAULT_POLICY === 'auto'
+          ? embeddedDatabase
+            ? ('open' as const)
+            : ('closed' as const)
+          : env.RENDEZVOUS_DEFAULT_POLICY,
+      rateLimit: {
+        perAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_ADDRESS,
+        perGuidPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_GUID,
+      },
+      trustedProxies: env.RENDEZVOUS_TRUSTED_PROXIES,
+      lookupCacheSeconds: env.RENDEZVOUS_LOOKUP_CACHE_SECONDS,
+    },
+    to0: {
+      scanIntervalSeconds: env.TO0_SCAN_INTERVAL_SECONDS,
+      waitSeconds: env.TO0_WAIT_SECONDS,
+      retryBaseSeconds: env.TO0_RETRY_BASE_SECONDS,
+      retryMaxSeconds: env.TO0_RETRY_MAX_SECONDS,
     },
   };
 }

@@ -17,3 +17,4 @@ export * from './ledger';
 export * from './manufacturing';
 export * from './ledger-api';
 export * from './sztp';
+export * from './rendezvous';

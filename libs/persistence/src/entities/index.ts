@@ -10,6 +10,7 @@ import { InstallationEntity } from './installation.entity';
 import { ApiKeyEntity, IdempotencyRecordEntity } from '../ledger-api';
 import { DiSessionEntity, ManufacturerPkiEntity, ManufacturingStationEntity } from '../manufacturing';
 import { SZTP_ENTITIES } from '../sztp';
+import { RvPolicyEntity, RvPolicyEntryEntity, RvRegistrationEntity, To0StateEntity } from '../rendezvous';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -29,6 +30,10 @@ export const ENTITIES = [
   ApiKeyEntity,
   IdempotencyRecordEntity,
   ...SZTP_ENTITIES,
+  RvRegistrationEntity,
+  RvPolicyEntity,
+  RvPolicyEntryEntity,
+  To0StateEntity,
 ];
 
 export { InstallationEntity };

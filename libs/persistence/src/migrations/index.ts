@@ -4,6 +4,7 @@ import { CreateOwnerKey1795224100000 } from './1795224100000-create-owner-key';
 import { CreateManufacturing1795225068985 } from './1795225068985-create-manufacturing';
 import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-api-key-and-idempotency';
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
+import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   CreateManufacturing1795225068985,
   CreateApiKeyAndIdempotency1795225082506,
   CreateSztp1795229500000,
+  CreateRendezvous1795226000000,
 ];

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { RvRegistrationEntity, type RegisteredTo2Address } from '@ztp/persistence';
+import { DataSource } from 'typeorm';
+
+/** A registration to store (TO0.OwnerSign accepted). */
+export interface NewRegistration {
+  guid: string;
+  voucher: Uint8Array;
+  to1d: Uint8Array;
+  numEntries: number;
+  ownerKeySha256: string;
+  manufacturerKeySha256: string;
+  deviceKeySpki: Uint8Array;
+  to2Addresses: RegisteredTo2Address[];
+  requestedWaitSeconds: number;
+  grantedWaitSeconds: number;
+  registeredAt: Date;
+  expiresAt: Date;
+  sourceAddress: string;
+}
+
+export interface RegistrationFilter {
+  ownerKeySha256?: string;
+  manufacturerKeySha256?: string;
+  /** active: not expired at `now`; expired: expired but not yet swept. */
+  state?: 'active' | 'expired';
+  /** Only GUIDs after this one (keyset paging). */
+  after?: string;
+  limit: number;
+}
+
+const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/** Rendezvous registrations in PostgreSQL (rv_registration, one row per GUID). */
+@Injectable()
+export class RegistrationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores a registration, replacing the GUID's earlier one, unless an unexpired registration of a
+   * longer voucher exists: a previous owner (whose shorter voucher still verifies) must not take a
+   * device back from the owner it was sold to. Returns false when refused for that reason.
+   */
+  async upsert(registration: NewRegistration): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO rv_registration (guid, voucher, to1d, num_entries, owner_key_sha256,
+         manufacturer_key_sha256, device_key_spki, to2_addresses, requested_wait_seconds,
+         granted_wait_seconds, registered_at, expires_at, source_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (guid) DO UPDATE SET
+         voucher = EXCLUDED.voucher, to1d = EXCLUDED.to1d, num_entries = EXCLUDED.num_entries,
+         owner_key_sha256 = EXCLUDED.owner_key_sha256,
+         manufacturer_key_sha256 = EXCLUDED.manufacturer_key_sha256,
+         device_key_spki = EXCLUDED.device_key_spki, to2_addresses = EXCLUDED.to2_addresses,
+         requested_wait_seconds = EXCLUDED.requested_wait_seconds,
+         granted_wait_seconds = EXCLUDED.granted_wait_seconds,
+         registered_at = EXCLUDED.registered_at, expires_at = EXCLUDED.expires_at,
+         source_address = EXCLUDED.source_address
+       WHERE rv_registration.num_entries <= EXCLUDED.num_entries
+          OR rv_registration.expires_at <= EXCLUDED.registered_at
+       RETURNING guid`,
+      [
+        registration.guid,
+        bytes(registration.voucher),
+        bytes(registration.to1d),
+        registration.numEntries,
+        registration.ownerKeySha256,
+        registration.manufacturerKeySha256,
+        bytes(registration.deviceKeySpki),
+        JSON.stringify(registration.to2Addresses),
+        registration.requestedWaitSeconds,
+        registration.grantedWaitSeconds,
+        registration.registeredAt,
+        registration.expiresAt,
+        registration.sourceAddress,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /** The TO1 view of a registration in force at `now`, or undefined. */
+  async findForTo1(
+    guid: string,
+    now: Date,
+  ): Promise<{ deviceKeySpki: Buffer; to1d: Buffer; expiresAt: Date } | undefined> {
+    const rows: { device_key_spki: Buffer; to1d: Buffer; expires_at: Date }[] = await this.dataSource.query(
+      `SELECT device_key_spki, to1d, expires_at FROM rv_registration WHERE guid = $1 AND expires_at > $2`,
+      [guid, now],
+    );
+    const row = rows[0];
+    return row && { deviceKeySpki: row.device_key_spki, to1d: row.to1d, expiresAt: row.expires_at };
+  }
+
+  async get(guid: string): Promise<RvRegistrationEntity | null> {
+    return this.dataSource.getRepository(RvRegistrationEntity).findOneBy({ guid });
+  }
+
+  async list(filter: RegistrationFilter, now: Date): Promise<RvRegistrationEntity[]> {
+    const query = this.dataSource
+      .getRepository(RvRegistrationEntity)
+      .createQueryBuilder('r')
+      .orderBy('r.guid', 'ASC')
+      .limit(filter.limit);
+    if (filter.ownerKeySha256 !== undefined)
+      query.andWhere('r.owner_key_sha256 = :owner', { owner: filter.ownerKeySha256 });
+    if (filter.manufacturerKeySha256 !== undefined)
+      query.andWhere('r.manufacturer_key_sha256 = :manufacturer', {
+        manufacturer: filter.manufacturerKeySha256,
+      });
+    if (filter.state === 'active') query.andWhere('r.expires_at > :now', { now });
+    if (filter.state === 'expired') query.andWhere('r.expires_at <= :now', { now });
+    if (filter.after !== undefined) query.andWhere('r.guid > :after', { after: filter.after });
+    return query.getMany();
+  }
+
+  async delete(guid: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(RvRegistrationEntity).delete({ guid });
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './rv-policy.entity';
+export * from './rv-registration.entity';
+export * from './to0-state.entity';
+export * from './to0-status';
+export * from './rv-registration-sweep';

@@ -1,0 +1,20 @@
+import { type EntityManager } from 'typeorm';
+
+/**
+ * Deletes rendezvous registrations that expired before `before`, at most `batch` per call (so a
+ * large backlog never holds one long transaction). Returns how many went. TO1 already ignores
+ * expired rows; this only keeps the table small.
+ */
+export async function deleteExpiredRegistrations(
+  manager: EntityManager,
+  before: Date,
+  batch = 1000,
+): Promise<number> {
+  const rows: unknown[] = await manager.query(
+    `DELETE FROM rv_registration WHERE guid IN (
+       SELECT guid FROM rv_registration WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2
+     ) RETURNING guid`,
+    [before, batch],
+  );
+  return rows.length;
+}
