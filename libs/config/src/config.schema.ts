@@ -73,6 +73,10 @@ export const environmentVariables = {
   TO0_WAIT_SECONDS: integer(60, 4_294_967_295, 86_400),
   TO0_RETRY_BASE_SECONDS: integer(1, 86_400, 30),
   TO0_RETRY_MAX_SECONDS: integer(1, 604_800, 3600),
+
+  VOUCHER_IMPORT_MAX_BYTES: integer(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  WEBHOOK_TIMEOUT_MS: integer(100, 120_000, 10_000),
+  DEMO_SEED: oneOf(['auto', 'on', 'off'], 'auto'),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -173,6 +177,12 @@ function toConfig(env: Environment) {
       waitSeconds: env.TO0_WAIT_SECONDS,
       retryBaseSeconds: env.TO0_RETRY_BASE_SECONDS,
       retryMaxSeconds: env.TO0_RETRY_MAX_SECONDS,
+    },
+    ledger: {
+      importMaxBytes: env.VOUCHER_IMPORT_MAX_BYTES,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      /** Seed the demo tenants on first start: by default only on the embedded database. */
+      demoSeed: env.DEMO_SEED === 'auto' ? embeddedDatabase : env.DEMO_SEED === 'on',
     },
   };
 }

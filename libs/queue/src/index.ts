@@ -11,3 +11,4 @@ export { type JobHandler, type QueueBackend, type WorkerOptions } from './queue-
 export { defineQueue, type JobDataOf, type JobResultOf, type QueueDefinition } from './queue-definition';
 export { assertQueueSchemaNotShadowed, migrateQueueSchema, QueueSchemaShadowedError } from './queue-schema';
 export { QUEUES } from './queues';
+export * from './webhooks';

@@ -1,8 +1,11 @@
 import { type QueueDefinition } from './queue-definition';
+import { WEBHOOK_DELIVERY } from './webhooks/webhook-queue';
 
 /**
  * Every queue of the system, registered once. A new queue: declare it in its feature (or here) with
  * `export const TO0_REGISTER = defineQueue<To0RegisterJob, To0RegisterResult>('to0.register', {...})`
  * and append it to this list; its processor goes into apps/worker/src/processors.ts.
  */
-export const QUEUES: readonly QueueDefinition<unknown, unknown>[] = [];
+export const QUEUES: readonly QueueDefinition<unknown, unknown>[] = [
+  WEBHOOK_DELIVERY as QueueDefinition<unknown, unknown>,
+];

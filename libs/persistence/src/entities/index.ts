@@ -7,7 +7,14 @@ import {
   VoucherEntity,
 } from '../ledger';
 import { InstallationEntity } from './installation.entity';
-import { ApiKeyEntity, IdempotencyRecordEntity } from '../ledger-api';
+import {
+  ApiKeyEntity,
+  AssignmentRuleEntity,
+  IdempotencyRecordEntity,
+  TransferEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+} from '../ledger-api';
 import { DiSessionEntity, ManufacturerPkiEntity, ManufacturingStationEntity } from '../manufacturing';
 import { SZTP_ENTITIES } from '../sztp';
 import { RvPolicyEntity, RvPolicyEntryEntity, RvRegistrationEntity, To0StateEntity } from '../rendezvous';
@@ -34,6 +41,10 @@ export const ENTITIES = [
   RvPolicyEntity,
   RvPolicyEntryEntity,
   To0StateEntity,
+  TransferEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  AssignmentRuleEntity,
 ];
 
 export { InstallationEntity };

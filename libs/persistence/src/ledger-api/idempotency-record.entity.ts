@@ -32,7 +32,7 @@ export class IdempotencyRecordEntity {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  /** An in-progress record older than its lease is taken as abandoned (the process died). */
+  /** A completed outcome is replayed until then; an in-progress record past it was abandoned. */
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 }

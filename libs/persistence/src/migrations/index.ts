@@ -5,6 +5,7 @@ import { CreateManufacturing1795225068985 } from './1795225068985-create-manufac
 import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-api-key-and-idempotency';
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
+import { CreateLedgerApi1795225335563 } from './1795225335563-create-ledger-api';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   CreateApiKeyAndIdempotency1795225082506,
   CreateSztp1795229500000,
   CreateRendezvous1795226000000,
+  CreateLedgerApi1795225335563,
 ];

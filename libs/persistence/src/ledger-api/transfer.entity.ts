@@ -1,0 +1,86 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const TRANSFER_STATUSES = [
+  'scheduled',
+  'pending',
+  'accepted',
+  'rejected',
+  'cancelled',
+  'completed',
+  'void',
+] as const;
+
+/**
+ * scheduled: made by an assignment rule, not signed yet (signing happens after the DI transaction);
+ * pending: signed, waiting for the recipient tenant (its incoming transfer); accepted: the recipient
+ * holds the voucher; rejected / cancelled: by the recipient / the sender; completed: an external
+ * transfer (the voucher left the service); void: the voucher changed before the transfer applied.
+ */
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/**
+ * One hand-over of a voucher: to another tenant (by one of its owner keys) or to a key outside the
+ * service. Keeps the voucher bytes before and after the extension, so the history of a voucher row
+ * (updated in place on acceptance) stays complete.
+ */
+@Entity({ name: 'transfer' })
+export class TransferEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'voucher_id', type: 'uuid' })
+  voucherId!: string;
+
+  @Column({ type: 'text' })
+  guid!: string;
+
+  @Column({ name: 'from_tenant_id', type: 'uuid' })
+  fromTenantId!: string;
+
+  /** The recipient tenant; null for an external transfer. */
+  @Column({ name: 'to_tenant_id', type: 'uuid', nullable: true })
+  toTenantId!: string | null;
+
+  /** The recipient's owner key the voucher is extended to; null for an external transfer. */
+  @Column({ name: 'to_owner_key_id', type: 'uuid', nullable: true })
+  toOwnerKeyId!: string | null;
+
+  @Column({ type: 'text' })
+  status!: TransferStatus;
+
+  /** Entries of the voucher when the transfer was made; acceptance requires it unchanged. */
+  @Column({ name: 'source_num_entries', type: 'integer' })
+  sourceNumEntries!: number;
+
+  /** The voucher bytes before the extension. */
+  @Column({ name: 'previous_cbor', type: 'bytea' })
+  previousCbor!: Buffer;
+
+  /** The extended voucher; null while scheduled. */
+  @Column({ name: 'extended_cbor', type: 'bytea', nullable: true })
+  extendedCbor!: Buffer | null;
+
+  /** SHA-256 (hex) of the next owner's SPKI; null while scheduled. */
+  @Column({ name: 'next_owner_key_sha256', type: 'text', nullable: true })
+  nextOwnerKeySha256!: string | null;
+
+  /** OVEExtra of the new entry, as { "<int key>": "<hex>" }; null for none. */
+  @Column({ type: 'jsonb', nullable: true })
+  extra!: Record<string, string> | null;
+
+  /** The assignment rule that made it, if any. */
+  @Column({ name: 'rule_id', type: 'uuid', nullable: true })
+  ruleId!: string | null;
+
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy!: string;
+
+  @Column({ name: 'decided_by', type: 'text', nullable: true })
+  decidedBy!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt!: Date | null;
+}

@@ -1,0 +1,40 @@
+/**
+ * Events a tenant can subscribe a webhook endpoint to. Who raises them:
+ * voucher.received: the ledger (an import, or a transfer arriving for or accepted by the tenant);
+ * transfer.accepted / transfer.rejected: the ledger, to the sender;
+ * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'voucher.received',
+  'transfer.accepted',
+  'transfer.rejected',
+  'to0.registered',
+  'device.onboarded',
+  'certificate.issued',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export function isWebhookEventType(value: unknown): value is WebhookEventType {
+  return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** What a feature reports; the outbox adds the event id and time. */
+export interface WebhookEventInput {
+  tenantId: string;
+  type: WebhookEventType;
+  /** What it is about, e.g. `device:<guid>` or `transfer:<id>`. */
+  subject?: string;
+  /** JSON-serialisable details; keep it small (ids, GUIDs, statuses), never secrets. */
+  data: Record<string, unknown>;
+}
+
+/** The JSON body POSTed to the endpoint. */
+export interface WebhookPayload {
+  id: string;
+  type: WebhookEventType;
+  tenantId: string;
+  occurredAt: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,62 @@
+import {
+  type DynamicModule,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { QueueModule } from '../nest/queue.module';
+import { WEBHOOK_DELIVERY_OPTIONS, type WebhookDeliveryOptions } from './webhook-delivery.processor';
+import { WebhookEvents } from './webhook-events';
+import { fetchWebhookHttp, WEBHOOK_HTTP } from './webhook-http';
+
+/** Import where events are raised: provides `WebhookEvents`. */
+@Module({ imports: [QueueModule], providers: [WebhookEvents], exports: [WebhookEvents] })
+export class WebhookEventsModule {}
+
+const SWEEP_EVERY_MS = 60_000;
+
+/** Re-enqueues lost deliveries once a minute while the worker runs. */
+@Injectable()
+class WebhookSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly events: WebhookEvents) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.events.sweep().then(
+        (count) => count > 0 && this.logger.log(`Re-enqueued ${count} webhook deliveries`),
+        (err: unknown) => this.logger.warn(`Webhook sweep failed: ${(err as Error).message}`),
+      );
+    }, SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * Import into the worker next to WebhookDeliveryProcessor (in PROCESSORS): provides what it
+ * injects. `options` provides WEBHOOK_DELIVERY_OPTIONS, e.g. from APP_CONFIG.
+ */
+@Module({})
+export class WebhookDeliveryModule {
+  static register(options: Omit<Extract<Provider, { useFactory: unknown }>, 'provide'>): DynamicModule {
+    return {
+      module: WebhookDeliveryModule,
+      imports: [WebhookEventsModule],
+      providers: [
+        { ...options, provide: WEBHOOK_DELIVERY_OPTIONS } as Provider<WebhookDeliveryOptions>,
+        { provide: WEBHOOK_HTTP, useValue: fetchWebhookHttp },
+        WebhookSweeper,
+      ],
+      exports: [WEBHOOK_DELIVERY_OPTIONS, WEBHOOK_HTTP],
+    };
+  }
+}
