@@ -1,6 +1,7 @@
 import { type ModuleMetadata, type Type } from '@nestjs/common';
 import {
   type JobProcessor,
+  RenderBundlesProcessor,
   WebhookDeliveryModule,
   WebhookDeliveryProcessor,
   webhookSecretKey,
@@ -15,6 +16,7 @@ import { APP_CONFIG } from '@ztp/platform';
  */
 export const PROCESSORS: Type<JobProcessor<unknown, unknown>>[] = [
   WebhookDeliveryProcessor as Type<JobProcessor<unknown, unknown>>,
+  RenderBundlesProcessor as Type<JobProcessor<unknown, unknown>>,
 ];
 
 export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [

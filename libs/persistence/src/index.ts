@@ -18,3 +18,4 @@ export * from './manufacturing';
 export * from './ledger-api';
 export * from './sztp';
 export * from './rendezvous';
+export * from './onboarding';

@@ -12,3 +12,4 @@ export { defineQueue, type JobDataOf, type JobResultOf, type QueueDefinition } f
 export { assertQueueSchemaNotShadowed, migrateQueueSchema, QueueSchemaShadowedError } from './queue-schema';
 export { QUEUES } from './queues';
 export * from './webhooks';
+export * from './onboarding';

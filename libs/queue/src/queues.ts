@@ -1,5 +1,6 @@
 import { type QueueDefinition } from './queue-definition';
 import { WEBHOOK_DELIVERY } from './webhooks/webhook-queue';
+import { RENDER_BUNDLES } from './onboarding/render-bundles-queue';
 
 /**
  * Every queue of the system, registered once. A new queue: declare it in its feature (or here) with
@@ -8,4 +9,5 @@ import { WEBHOOK_DELIVERY } from './webhooks/webhook-queue';
  */
 export const QUEUES: readonly QueueDefinition<unknown, unknown>[] = [
   WEBHOOK_DELIVERY as QueueDefinition<unknown, unknown>,
+  RENDER_BUNDLES as QueueDefinition<unknown, unknown>,
 ];

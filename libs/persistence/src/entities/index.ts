@@ -18,6 +18,18 @@ import {
 import { DiSessionEntity, ManufacturerPkiEntity, ManufacturingStationEntity } from '../manufacturing';
 import { SZTP_ENTITIES } from '../sztp';
 import { RvPolicyEntity, RvPolicyEntryEntity, RvRegistrationEntity, To0StateEntity } from '../rendezvous';
+import {
+  ConfigBundleEntity,
+  ConfigFileEntity,
+  ConfigPlanEntity,
+  DeviceDevmodEntity,
+  DeviceGroupEntity,
+  DeviceUploadEntity,
+  IssuedCertificateEntity,
+  OwnerCaEntity,
+  OwnerDeviceCaEntity,
+  To2SessionEntity,
+} from '../onboarding';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -45,6 +57,16 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   AssignmentRuleEntity,
+  To2SessionEntity,
+  ConfigFileEntity,
+  DeviceGroupEntity,
+  ConfigPlanEntity,
+  ConfigBundleEntity,
+  DeviceDevmodEntity,
+  DeviceUploadEntity,
+  OwnerCaEntity,
+  OwnerDeviceCaEntity,
+  IssuedCertificateEntity,
 ];
 
 export { InstallationEntity };

@@ -6,6 +6,7 @@ import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
 import { CreateLedgerApi1795225335563 } from './1795225335563-create-ledger-api';
+import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   CreateSztp1795229500000,
   CreateRendezvous1795226000000,
   CreateLedgerApi1795225335563,
+  CreateOnboarding1795228413487,
 ];

@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const CERTIFICATE_REQUEST_KINDS = ['simpleenroll', 'simplereenroll', 'serverkeygen'] as const;
+export type CertificateRequestKind = (typeof CERTIFICATE_REQUEST_KINDS)[number];
+
+/** An operational certificate an owner CA issued to a device through fdo.csr. */
+@Entity({ name: 'issued_certificate' })
+export class IssuedCertificateEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'owner_tenant_id', type: 'uuid' })
+  ownerTenantId!: string;
+
+  @Column({ name: 'device_id', type: 'uuid' })
+  deviceId!: string;
+
+  /** The device's GUID after the TO2 that issued it. */
+  @Column({ type: 'text' })
+  guid!: string;
+
+  /** Certificate serial number, hex. */
+  @Column({ name: 'serial_number', type: 'text' })
+  serialNumber!: string;
+
+  @Column({ type: 'text' })
+  subject!: string;
+
+  /** SHA-256 of the DER, hex. */
+  @Column({ type: 'text' })
+  fingerprint!: string;
+
+  @Column({ type: 'bytea' })
+  certificate!: Buffer;
+
+  @Column({ name: 'not_after', type: 'timestamptz' })
+  notAfter!: Date;
+
+  @Column({ type: 'text' })
+  kind!: CertificateRequestKind;
+
+  @Column({ name: 'issued_at', type: 'timestamptz' })
+  issuedAt!: Date;
+}

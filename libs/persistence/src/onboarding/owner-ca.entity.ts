@@ -1,0 +1,35 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * An owner tenant's certification authority for operational device certificates (fdo.csr). The
+ * private key stays in key custody under `custodyKeyId`; `certificate` is the self-signed root.
+ */
+@Entity({ name: 'owner_ca' })
+export class OwnerCaEntity {
+  @PrimaryColumn({ name: 'owner_tenant_id', type: 'uuid' })
+  ownerTenantId!: string;
+
+  @Column({ name: 'custody_key_id', type: 'text', unique: true })
+  custodyKeyId!: string;
+
+  /** P-256, P-384, RSA-2048 or RSA-3072. */
+  @Column({ type: 'text' })
+  spec!: string;
+
+  @Column({ type: 'text' })
+  subject!: string;
+
+  /** DER. */
+  @Column({ type: 'bytea' })
+  certificate!: Buffer;
+
+  /**
+   * fdo.csr serverkeygen: the owner generates the device's operational key and sends it in the
+   * tunnel. Off by default (the device should keep its private key to itself).
+   */
+  @Column({ name: 'allow_server_keygen', type: 'boolean' })
+  allowServerKeygen!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,2 @@
+export * from './render-bundles-queue';
+export * from './render-bundles.processor';
