@@ -1,0 +1,11 @@
+import { type DeviceSimCommand } from './command';
+import { diCommand } from './di';
+import { runCommand } from './run';
+
+export type { CommandContext, DeviceSimCommand } from './command';
+
+/**
+ * Every `device-sim` command, in help order. To add one: write commands/<name>.ts exporting a
+ * DeviceSimCommand and append it here (one line).
+ */
+export const COMMANDS: readonly DeviceSimCommand[] = [diCommand, runCommand];

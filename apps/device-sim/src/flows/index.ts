@@ -1,0 +1,7 @@
+import { diFlow } from './di-flow';
+import { type DeviceFlow } from './flow';
+
+export type { DeviceFlow, FlowContext, FlowDevice, FlowOutcome } from './flow';
+
+/** The flows `device-sim run --flow <name>` can drive, by name. Append new ones here. */
+export const FLOWS: readonly DeviceFlow[] = [diFlow];

@@ -1,0 +1,3 @@
+import { runDeviceSim } from './program';
+
+process.exitCode = await runDeviceSim(process.argv.slice(2));
