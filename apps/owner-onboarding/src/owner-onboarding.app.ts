@@ -1,3 +1,4 @@
+import { SZTP_RAW_BODY_TYPES } from '@ztp/persistence';
 import { type AppDescriptor } from '@ztp/platform';
 import { OwnerOnboardingModule } from './owner-onboarding.module';
 
@@ -7,5 +8,5 @@ export const OWNER_ONBOARDING_APP: AppDescriptor = {
   description: 'FDO owner onboarding (TO2) with ServiceInfo, and the SZTP bootstrap server.',
   module: OwnerOnboardingModule,
   endpoint: (config) => config.apps.ownerOnboarding,
-  rawBodyTypes: ['application/cbor'],
+  rawBodyTypes: ['application/cbor', ...SZTP_RAW_BODY_TYPES],
 };

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { SztpBootstrapModule } from './sztp/sztp-bootstrap.module';
 
 /**
  * The owner onboarding app's own modules and controllers (the platform adds health, metrics, info, docs).
  * A new controller: declare it in a feature module and import that module here.
  */
-@Module({ imports: [] })
+@Module({ imports: [SztpBootstrapModule] })
 export class OwnerOnboardingModule {}

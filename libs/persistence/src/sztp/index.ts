@@ -14,3 +14,9 @@ export * from './sztp-progress-event.entity';
 export * from './sztp-progress-log';
 export * from './sztp-signers';
 export * from './sztp-voucher.entity';
+export * from './restconf-exchange';
+export * from './sztp-answers';
+export * from './sztp-restconf-server';
+// Test support, exported like createTestDatabase: other projects' tests build SZTP worlds with them.
+export * from './sztp-fixture.testing';
+export * from './sztp-test-certificates.testing';

@@ -178,7 +178,6 @@ describe('SztpProgressLog', () => {
     const report = (input: sztp.ReportProgressInput) =>
       log.record({
         deviceId: device.id,
-        holderTenantId: owner.id,
         server: 'onboarding',
         input,
         remoteAddress: '10.0.0.9',
@@ -323,6 +322,16 @@ describe('device context and signers', () => {
       issueLdevid: true,
       bootImage: { downloadUris: ['https://img.example/os.bin'] },
     });
+  });
+
+  it('files progress reports under the holder of the active voucher', async () => {
+    const log = new SztpProgressLog({ dataSource, now: () => NOW });
+    const { event } = await log.record({
+      deviceId: device.id,
+      server: 'redirect',
+      input: { progressType: 'informational' },
+    });
+    expect(event).toMatchObject({ holderTenantId: owner.id, server: 'redirect', remoteAddress: null });
   });
 
   it('signs conveyed information as the owner and vouchers as the MASA, verifiable as a device would', async () => {

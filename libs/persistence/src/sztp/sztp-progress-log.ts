@@ -5,8 +5,6 @@ import { SztpProgressEventEntity, type SztpServerRole } from './sztp-progress-ev
 
 export interface SztpProgressReport {
   readonly deviceId: string;
-  /** The device's voucher holder at the time, if any. */
-  readonly holderTenantId: string | null;
   readonly server: SztpServerRole;
   readonly input: sztp.ReportProgressInput;
   readonly remoteAddress?: string;
@@ -46,9 +44,13 @@ export class SztpProgressLog {
         lock: { mode: 'pessimistic_write' },
       });
       if (device === null) throw new Error(`no SZTP device ${report.deviceId}`);
+      const holder: { holder_tenant_id: string }[] = await manager.query(
+        `SELECT holder_tenant_id FROM sztp_voucher WHERE device_id = $1 AND status = 'active'`,
+        [device.id],
+      );
       const event = await manager.getRepository(SztpProgressEventEntity).save({
         deviceId: report.deviceId,
-        holderTenantId: report.holderTenantId,
+        holderTenantId: holder[0]?.holder_tenant_id ?? null,
         server: report.server,
         progressType: input.progressType,
         message: input.message ?? null,

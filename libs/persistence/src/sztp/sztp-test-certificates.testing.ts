@@ -27,6 +27,7 @@ export async function testCertificate(options: {
   ca?: boolean;
   dnsNames?: string[];
   uris?: string[];
+  ipAddresses?: string[];
   notBefore?: Date;
   notAfter?: Date;
 }): Promise<TestCertificate> {
@@ -52,6 +53,7 @@ export async function testCertificate(options: {
   const names = [
     ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(options.uris ?? []).map((value) => ({ type: 'url' as const, value })),
+    ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
   const cert = await x509.X509CertificateGenerator.create({

@@ -1,0 +1,72 @@
+import { Module } from '@nestjs/common';
+import { type AppConfig } from '@ztp/config';
+import {
+  SztpAnswers,
+  SztpDeviceIdentifier,
+  SztpMasaVoucherIssuer,
+  SztpOwnerSigners,
+  SztpProgressLog,
+  RESTCONF_ROOT,
+} from '@ztp/persistence';
+import { type KeyCustody } from '@ztp/pki';
+import { CLOCK, type Clock, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
+import { DataSource } from 'typeorm';
+import { SztpLdevidIssuer } from './ldevid-issuer';
+import { SztpBootstrapController } from './sztp-bootstrap.controller';
+import { SztpOnboardingService } from './sztp-onboarding.service';
+
+/** The HTTPS listener of the SZTP routes, when OWNER_ONBOARDING_SZTP_TLS_PORT is set. */
+export function sztpTlsSettings(config: AppConfig, port: number) {
+  if (port === 0) return undefined;
+  const tls = config.sztp.tls;
+  if (tls?.certificateFile === undefined || tls.privateKeyFile === undefined) {
+    throw new StartupError(
+      'an SZTP HTTPS port is set: SZTP_TLS_CERT_FILE and SZTP_TLS_KEY_FILE are both needed',
+    );
+  }
+  return {
+    port,
+    host: config.http.host,
+    certificateFile: tls.certificateFile,
+    privateKeyFile: tls.privateKeyFile,
+    pathPrefixes: ['/.well-known/host-meta', RESTCONF_ROOT],
+  };
+}
+
+/** The SZTP bootstrap server of owner onboarding (RFC 8572 onboarding-server, RFC 9646 LDevIDs). */
+@Module({
+  imports: [
+    TlsListenerModule.register({
+      name: 'SZTP bootstrap server',
+      settings: (config) => sztpTlsSettings(config, config.sztp.tlsPorts.ownerOnboarding),
+    }),
+  ],
+  controllers: [SztpBootstrapController],
+  providers: [
+    {
+      provide: SztpDeviceIdentifier,
+      inject: [DataSource, CLOCK],
+      useFactory: (dataSource: DataSource, clock: Clock) =>
+        new SztpDeviceIdentifier({ dataSource, now: () => clock.now() }),
+    },
+    {
+      provide: SztpProgressLog,
+      inject: [DataSource, CLOCK],
+      useFactory: (dataSource: DataSource, clock: Clock) =>
+        new SztpProgressLog({ dataSource, now: () => clock.now() }),
+    },
+    {
+      provide: SztpAnswers,
+      inject: [DataSource, KEY_CUSTODY, CLOCK],
+      useFactory: (dataSource: DataSource, custody: KeyCustody, clock: Clock) =>
+        new SztpAnswers({
+          dataSource,
+          ownerSigners: new SztpOwnerSigners(custody),
+          vouchers: new SztpMasaVoucherIssuer({ dataSource, custody, now: () => clock.now() }),
+        }),
+    },
+    SztpLdevidIssuer,
+    SztpOnboardingService,
+  ],
+})
+export class SztpBootstrapModule {}
