@@ -1,3 +1,4 @@
+import { SZTP_RAW_BODY_TYPES } from '@ztp/persistence';
 import { type AppDescriptor } from '@ztp/platform';
 import { RendezvousModule } from './rendezvous.module';
 
@@ -7,5 +8,5 @@ export const RENDEZVOUS_APP: AppDescriptor = {
   description: 'FDO rendezvous server (TO0 owner sign-in, TO1 device lookup) and SZTP redirect information.',
   module: RendezvousModule,
   endpoint: (config) => config.apps.rendezvous,
-  rawBodyTypes: ['application/cbor'],
+  rawBodyTypes: ['application/cbor', ...SZTP_RAW_BODY_TYPES],
 };

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { RendezvousFdoModule } from './fdo/rendezvous-fdo.module';
+import { SztpRedirectModule } from './sztp/sztp-redirect.module';
 
 /**
  * The rendezvous app's own modules and controllers (the platform adds health, metrics, info, docs).
  * A new controller: declare it in a feature module and import that module here.
  */
-@Module({ imports: [RendezvousFdoModule] })
+@Module({ imports: [RendezvousFdoModule, SztpRedirectModule] })
 export class RendezvousModule {}

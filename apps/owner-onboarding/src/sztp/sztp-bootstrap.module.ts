@@ -16,12 +16,13 @@ import { SztpBootstrapController } from './sztp-bootstrap.controller';
 import { SztpOnboardingService } from './sztp-onboarding.service';
 
 /** The HTTPS listener of the SZTP routes, when OWNER_ONBOARDING_SZTP_TLS_PORT is set. */
-export function sztpTlsSettings(config: AppConfig, port: number) {
+function sztpTlsSettings(config: AppConfig) {
+  const port = config.sztp.tlsPorts.ownerOnboarding;
   if (port === 0) return undefined;
   const tls = config.sztp.tls;
   if (tls?.certificateFile === undefined || tls.privateKeyFile === undefined) {
     throw new StartupError(
-      'an SZTP HTTPS port is set: SZTP_TLS_CERT_FILE and SZTP_TLS_KEY_FILE are both needed',
+      'OWNER_ONBOARDING_SZTP_TLS_PORT is set: SZTP_TLS_CERT_FILE and SZTP_TLS_KEY_FILE are both needed',
     );
   }
   return {
@@ -35,12 +36,7 @@ export function sztpTlsSettings(config: AppConfig, port: number) {
 
 /** The SZTP bootstrap server of owner onboarding (RFC 8572 onboarding-server, RFC 9646 LDevIDs). */
 @Module({
-  imports: [
-    TlsListenerModule.register({
-      name: 'SZTP bootstrap server',
-      settings: (config) => sztpTlsSettings(config, config.sztp.tlsPorts.ownerOnboarding),
-    }),
-  ],
+  imports: [TlsListenerModule.register({ name: 'SZTP bootstrap server', settings: sztpTlsSettings })],
   controllers: [SztpBootstrapController],
   providers: [
     {
