@@ -1,6 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { AuditLog, DeviceEntity, DiSessionEntity, OwnerKeyEntity, VoucherEntity } from '@ztp/persistence';
+import {
+  AuditLog,
+  DeviceEntity,
+  DiSessionEntity,
+  OwnerKeyEntity,
+  TenantEntity,
+  VoucherEntity,
+} from '@ztp/persistence';
 import { CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import { asArray, asBytes, createVoucher, decode, decodeOvHeader, type FdoDigest } from '@ztp/protocol';
 import { type DiClient, StationAuthenticator } from '../stations/station-authenticator';
@@ -49,6 +56,12 @@ export class CompleteDeviceInitialization {
     const tokenSha256 = sessionTokenKey(input.token);
     try {
       return await this.dataSource.transaction(async (manager) => {
+        // The audit append below locks the tenant row FOR UPDATE; the device and voucher inserts take
+        // FOR KEY SHARE on it through their foreign keys. Taking the row lock first makes concurrent
+        // completions for one manufacturer queue up here instead of deadlocking.
+        await manager
+          .getRepository(TenantEntity)
+          .findOne({ where: { id: station.tenantId }, lock: { mode: 'pessimistic_write' } });
         const now = this.clock.now();
         const sessions = manager.getRepository(DiSessionEntity);
         const session = await sessions.findOne({
