@@ -77,6 +77,7 @@ export const environmentVariables = {
   VOUCHER_IMPORT_MAX_BYTES: integer(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
   WEBHOOK_TIMEOUT_MS: integer(100, 120_000, 10_000),
   DEMO_SEED: oneOf(['auto', 'on', 'off'], 'auto'),
+  TO2_SESSION_TTL_SECONDS: integer(30, 86_400, 600),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -183,6 +184,10 @@ function toConfig(env: Environment) {
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
       /** Seed the demo tenants on first start: by default only on the embedded database. */
       demoSeed: env.DEMO_SEED === 'auto' ? embeddedDatabase : env.DEMO_SEED === 'on',
+    },
+    to2: {
+      /** How long a TO2 session may take from HelloDevice to Done before it is refused. */
+      sessionTtlSeconds: env.TO2_SESSION_TTL_SECONDS,
     },
   };
 }

@@ -6,3 +6,6 @@ export * from './di';
 export * from './di-hash-alg';
 export * from './device-credential';
 export * from './device-credential-go-fdo';
+export * from './to2';
+export * from './to2-verification-error';
+export * from './service-info-modules';

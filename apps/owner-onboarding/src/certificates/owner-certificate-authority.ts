@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditLog, IssuedCertificateEntity, OwnerCaStore } from '@ztp/persistence';
+import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
+import { CertificateIssuer, certificateFingerprint, type KeyCustody } from '@ztp/pki';
+import { guidToUuid, parseGuid } from '@ztp/protocol';
+import { WebhookEvents } from '@ztp/queue';
+import { X509Certificate } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { type CertificateAuthorityPort } from '../service-info/modules/owner-module';
+import { ExpiringCache } from '../support/expiring-cache';
+
+interface CaInfo {
+  keyId: string;
+  certificate: Uint8Array;
+  allowServerKeygen: boolean;
+}
+
+/**
+ * The owner tenant's CA behind fdo.csr: created on first use (P-256, in key custody) unless the
+ * owner created it through the API first. Every certificate issued is recorded in
+ * issued_certificate with an audit event and a `certificate.issued` webhook, in one transaction.
+ * The subject is CN = the device's GUID (after this TO2), serialNumber = its serial when known,
+ * O = the owner's name; the device's requested subject is not used.
+ */
+@Injectable()
+export class OwnerCertificateAuthority implements CertificateAuthorityPort {
+  private readonly cas = new ExpiringCache<string, CaInfo>(1024, 60_000);
+  private readonly store: OwnerCaStore;
+  private readonly issuer: CertificateIssuer;
+  private readonly audit: AuditLog;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(KEY_CUSTODY) custody: KeyCustody,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly webhooks: WebhookEvents,
+  ) {
+    this.store = new OwnerCaStore(dataSource, custody, () => clock.now());
+    this.issuer = new CertificateIssuer({
+      custody,
+      now: () => clock.now(),
+      randomBytes: (n) => randomBytes(n),
+    });
+    this.audit = new AuditLog(() => clock.now());
+  }
+
+  private ca(ownerTenantId: string): Promise<CaInfo> {
+    return this.cas.getOrLoad(ownerTenantId, async () => {
+      const { ca } = await this.store.ensure(ownerTenantId);
+      return {
+        keyId: ca.custodyKeyId,
+        certificate: new Uint8Array(ca.certificate),
+        allowServerKeygen: ca.allowServerKeygen,
+      };
+    });
+  }
+
+  async caCertificate(ownerTenantId: string): Promise<Uint8Array> {
+    return (await this.ca(ownerTenantId)).certificate;
+  }
+
+  async allowsServerKeygen(ownerTenantId: string): Promise<boolean> {
+    return (await this.ca(ownerTenantId)).allowServerKeygen;
+  }
+
+  async issue(request: Parameters<CertificateAuthorityPort['issue']>[0]): Promise<Uint8Array> {
+    const { context, csr, kind, validityDays } = request;
+    const ca = await this.ca(context.ownerTenantId);
+    const rows: { name: string; serial_number: string | null }[] = await this.dataSource.query(
+      `SELECT t.name, d.serial_number FROM tenant t, device d WHERE t.id = $1 AND d.id = $2`,
+      [context.ownerTenantId, context.deviceId],
+    );
+    const subjectInfo = rows[0];
+    const der = await this.issuer.issueFromCsr({ keyId: ca.keyId, certificate: ca.certificate }, csr, {
+      kind: 'operational-client',
+      subject: {
+        organization: subjectInfo?.name,
+        commonName: guidToUuid(parseGuid(context.guidHex)),
+        serialNumber: subjectInfo?.serial_number ?? undefined,
+      },
+      validityDays,
+    });
+    const certificate = new X509Certificate(der);
+    const fingerprint = certificateFingerprint(der);
+    await this.dataSource.transaction(async (manager) => {
+      const row = await manager.getRepository(IssuedCertificateEntity).save({
+        ownerTenantId: context.ownerTenantId,
+        deviceId: context.deviceId,
+        guid: context.guidHex,
+        serialNumber: certificate.serialNumber.toLowerCase(),
+        subject: certificate.subject.replace(/\n/g, ', '),
+        fingerprint,
+        certificate: Buffer.from(der),
+        notAfter: new Date(certificate.validTo),
+        kind,
+        issuedAt: this.clock.now(),
+      });
+      const data = {
+        certificateId: row.id,
+        serialNumber: row.serialNumber,
+        fingerprint,
+        kind,
+        notAfter: row.notAfter,
+      };
+      await this.audit.append(manager, {
+        tenantId: context.ownerTenantId,
+        eventType: 'certificate.issued',
+        subject: `device:${context.guidHex}`,
+        actor: `device:${context.guidHex}`,
+        data,
+      });
+      await this.webhooks.emit(manager, {
+        tenantId: context.ownerTenantId,
+        type: 'certificate.issued',
+        subject: `device:${context.guidHex}`,
+        data,
+      });
+    });
+    return der;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A small in-process cache: at most `capacity` entries, least recently used dropped first, each
+ * entry valid for `ttlMs`. Holds derived data this replica may keep briefly (parsed vouchers,
+ * custody signers, trust anchors); the database stays the source of truth.
+ */
+export class ExpiringCache<K, V> {
+  private readonly entries = new Map<K, { value: V; expiresAt: number }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expiresAt <= this.now()) return undefined;
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+  }
+
+  /** The cached value, or the loaded one (cached). Concurrent misses each load; the last one wins. */
+  async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const value = await load();
+    this.set(key, value);
+    return value;
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+}

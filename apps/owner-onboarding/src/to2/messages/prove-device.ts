@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FdoProtocolError, KEY_CUSTODY } from '@ztp/platform';
+import { type KeyCustody, type KeySpec } from '@ztp/pki';
+import {
+  type CipherSuite,
+  decodePublicKey,
+  decodeRendezvousInfo,
+  decodeSignedEat,
+  encodeTo2SetupDevicePayload,
+  ErrorCode,
+  RawCbor,
+  readProveDeviceFdoClaim,
+  signSign1,
+  TunnelSession,
+  verifyEat,
+  voucherDevicePublicKey,
+} from '@ztp/protocol';
+import { OwnerKex } from '../owner/owner-kex';
+import { signatureAlgorithm } from '../owner/owner-signers';
+import { OwnerVouchers } from '../owner/owner-vouchers';
+import { ReplacementCredentials } from '../owner/replacement-credentials';
+import { To2SessionStore } from '../session/session-store';
+
+/**
+ * TO2.ProveDevice (64) -> TO2.SetupDevice (65): verifies the device's EAT (signed by the voucher's
+ * device key, nonce = NonceTO2ProveDv, UEID = GUID), completes the key exchange, and answers with
+ * the replacement credentials signed by the Owner2Key, already inside the encrypted tunnel.
+ */
+@Injectable()
+export class ProveDevice {
+  constructor(
+    private readonly sessions: To2SessionStore,
+    private readonly vouchers: OwnerVouchers,
+    private readonly kex: OwnerKex,
+    private readonly credentials: ReplacementCredentials,
+    @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
+  ) {}
+
+  async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
+    const session = await this.sessions.load(token, ['proving'], 'TO2.ProveDevice');
+    const eat = decodeSignedEat(body, 'TO2.ProveDevice');
+    const { state } = session;
+    const voucher = await this.vouchers.byId(session.voucherId);
+    const deviceKey = voucherDevicePublicKey(voucher);
+    if (!deviceKey)
+      throw new FdoProtocolError(ErrorCode.InvalidMessageError, 'EPID devices are not supported');
+    verifyEat(eat, deviceKey, { nonce: state.nonceProveDv, guid: state.guid });
+    const nonceSetupDv = eat.unprotected.euphNonce;
+    if (!nonceSetupDv)
+      throw FdoProtocolError.malformed('TO2.ProveDevice: EUPHNonce (NonceTO2SetupDv) missing');
+    const xB = readProveDeviceFdoClaim(eat.payload);
+    const secret = await this.kex.complete(state.kexState!, xB, state.ownerKeyId);
+    const tunnel = TunnelSession.establish(state.cipher as CipherSuite, secret);
+
+    const setup = await this.credentials.prepare(session.ownerTenantId, state, voucher);
+    const owner2Key = decodePublicKey(setup.owner2Key);
+    const signer = await this.custody.signer(
+      setup.owner2CustodyKeyId,
+      signatureAlgorithm(setup.owner2Spec as KeySpec, owner2Key.type),
+    );
+    const setupDevice = await signSign1(
+      signer,
+      encodeTo2SetupDevicePayload({
+        rendezvousInfo: decodeRendezvousInfo(setup.rvInfo),
+        guid: setup.guid,
+        nonceTo2SetupDv: nonceSetupDv,
+        owner2Key: new RawCbor(setup.owner2Key),
+      }),
+    );
+    const { kexState: _used, ...rest } = state;
+    await this.sessions.save(session, 'setup', { ...rest, tunnelKeys: tunnel.export(), nonceSetupDv, setup });
+    return tunnel.encrypt(setupDevice.bytes);
+  }
+}

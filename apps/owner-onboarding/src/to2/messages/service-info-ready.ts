@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { FdoProtocolError } from '@ztp/platform';
+import {
+  DEFAULT_MAX_SERVICE_INFO_SIZE,
+  decodeFdoHmac,
+  decodeTo2DeviceServiceInfoReady,
+  encodeTo2OwnerServiceInfoReady,
+  ErrorCode,
+} from '@ztp/protocol';
+import { BundleDelivery } from '../../service-info/bundle-delivery';
+import { DeliveryFailure } from '../../service-info/service-info-engine';
+import { newServiceInfoProgress } from '../../service-info/service-info-progress';
+import { To2SessionStore } from '../session/session-store';
+import { DeliveryOutcomes } from './delivery-outcomes';
+import { openRequest, sessionTunnel } from './tunnel';
+
+/** Smallest ServiceInfo size a device may ask for: below it no FSIM message fits. */
+export const MIN_SERVICE_INFO_SIZE = 256;
+
+/**
+ * TO2.DeviceServiceInfoReady (66) -> TO2.OwnerServiceInfoReady (67): takes the replacement HMAC (a
+ * null one means the device accepts credential reuse, refused with error 102 unless the owner
+ * offered it), the device's ServiceInfo size, and claims the device's configuration bundle.
+ */
+@Injectable()
+export class ServiceInfoReady {
+  constructor(
+    private readonly sessions: To2SessionStore,
+    private readonly bundles: BundleDelivery,
+    private readonly outcomes: DeliveryOutcomes,
+  ) {}
+
+  async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
+    const session = await this.sessions.load(token, ['setup'], 'TO2.DeviceServiceInfoReady');
+    const tunnel = sessionTunnel(session.state);
+    const ready = decodeTo2DeviceServiceInfoReady(openRequest(tunnel, body, 'TO2.DeviceServiceInfoReady'));
+    const { setup } = session.state;
+    if (ready.replacementHmac === null && !setup?.reuse)
+      throw new FdoProtocolError(ErrorCode.CredReuseError, 'credential reuse is not enabled by this owner');
+    if (ready.replacementHmac) decodeFdoHmac(ready.replacementHmac.decode(), 'ReplacementHMac');
+    const mtu = ready.maxOwnerServiceInfoSize ?? DEFAULT_MAX_SERVICE_INFO_SIZE;
+    if (mtu < MIN_SERVICE_INFO_SIZE)
+      throw FdoProtocolError.invalid(`maxOwnerServiceInfoSz ${mtu} is below ${MIN_SERVICE_INFO_SIZE}`);
+    let bundle;
+    try {
+      bundle = await this.bundles.claim(session.deviceId, session.ownerTenantId);
+    } catch (err) {
+      if (err instanceof DeliveryFailure) throw await this.outcomes.failed(session, err.message, []);
+      throw err;
+    }
+    await this.sessions.save(session, 'service-info', {
+      ...session.state,
+      replacementHmac: ready.replacementHmac?.bytes ?? null,
+      serviceInfo: newServiceInfoProgress(mtu, bundle.revision, bundle.program.steps.length),
+    });
+    return tunnel.encrypt(encodeTo2OwnerServiceInfoReady({ maxDeviceServiceInfoSize: null }));
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { type TenantSettings, tenantSettings } from '@ztp/persistence';
+import { type KeySpec } from '@ztp/pki';
+import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
+import { DataSource } from 'typeorm';
+import { ExpiringCache } from '../../support/expiring-cache';
+
+/** What TO2 needs about the voucher a device's GUID leads to, and about the owner holding it. */
+export interface OwnerVoucher {
+  voucherId: string;
+  deviceId: string;
+  ownerTenantId: string;
+  ownerTenantName: string;
+  settings: TenantSettings;
+  /** Custody id and spec of the owner key that is the voucher's current owner. */
+  ownerKeyId: string;
+  ownerKeySpec: KeySpec;
+  deviceSerial: string | null;
+  voucher: OwnershipVoucher;
+}
+
+interface OwnerVoucherRow {
+  voucher_id: string;
+  device_id: string;
+  owner_tenant_id: string;
+  owner_tenant_name: string;
+  settings: Record<string, unknown>;
+  custody_key_id: string;
+  spec: KeySpec;
+  serial_number: string | null;
+  cbor: Buffer;
+}
+
+/**
+ * Finds the active voucher for a GUID held by an owner tenant whose own (not retired) owner key is
+ * the voucher's current owner key, in one query. Parsed vouchers are cached by id: a voucher row's
+ * bytes never change.
+ */
+@Injectable()
+export class OwnerVouchers {
+  private readonly parsed = new ExpiringCache<string, OwnershipVoucher>(4096, 10 * 60_000);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findForGuid(guidHex: string): Promise<OwnerVoucher | null> {
+    const rows: OwnerVoucherRow[] = await this.dataSource.query(
+      `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
+              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor
+         FROM voucher v
+         JOIN tenant t ON t.id = v.holder_tenant_id AND t.kind = 'owner'
+         JOIN owner_key k ON k.public_key_sha256 = v.owner_key_sha256 AND k.tenant_id = v.holder_tenant_id
+                          AND k.retired_at IS NULL
+         JOIN device d ON d.id = v.device_id
+        WHERE v.guid = $1 AND v.status = 'active'`,
+      [guidHex],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    let voucher = this.parsed.get(row.voucher_id);
+    if (!voucher) {
+      voucher = parseVoucher(new Uint8Array(row.cbor));
+      this.parsed.set(row.voucher_id, voucher);
+    }
+    return {
+      voucherId: row.voucher_id,
+      deviceId: row.device_id,
+      ownerTenantId: row.owner_tenant_id,
+      ownerTenantName: row.owner_tenant_name,
+      settings: tenantSettings(row.settings),
+      ownerKeyId: row.custody_key_id,
+      ownerKeySpec: row.spec,
+      deviceSerial: row.serial_number,
+      voucher,
+    };
+  }
+
+  /** A voucher by id (any status), parsed; used by the later messages of a session. */
+  async byId(voucherId: string): Promise<OwnershipVoucher> {
+    return this.parsed.getOrLoad(voucherId, async () => {
+      const rows: { cbor: Buffer }[] = await this.dataSource.query(`SELECT cbor FROM voucher WHERE id = $1`, [
+        voucherId,
+      ]);
+      if (!rows[0]) throw new Error(`voucher ${voucherId} vanished during TO2`);
+      return parseVoucher(new Uint8Array(rows[0].cbor));
+    });
+  }
+}
