@@ -113,6 +113,9 @@ export class InitializeManufacturerPki {
 
       return await this.dataSource.transaction(async (manager) => {
         await loadManufacturer(manager, tenant.id, { lock: true });
+        const pkis = manager.getRepository(ManufacturerPkiEntity);
+        if (await pkis.existsBy({ tenantId: tenant.id }))
+          throw new ManufacturingError('pki-exists', `tenant ${tenant.id} already has a manufacturer PKI`);
         const voucherKey =
           existingKey ??
           (await manager.getRepository(OwnerKeyEntity).save({
@@ -124,7 +127,8 @@ export class InitializeManufacturerPki {
             publicKeySha256: createHash('sha256').update(voucherKeyInfo!.publicKeySpki).digest('hex'),
             retiredAt: null,
           }));
-        const pki = await manager.getRepository(ManufacturerPkiEntity).save({
+        // insert, never save: save() would overwrite a PKI a concurrent request has just created.
+        await pkis.insert({
           tenantId: tenant.id,
           rootCaKeyId: root.keyId,
           rootCaCertificate: Buffer.from(root.certificate),
@@ -134,6 +138,7 @@ export class InitializeManufacturerPki {
           manufacturerKeyEncoding: encoding,
           deviceCertValidityDays: validityDays,
         });
+        const pki = await pkis.findOneByOrFail({ tenantId: tenant.id });
         const view = manufacturerPkiView(pki, voucherKey);
         await this.audit.append(manager, {
           tenantId: tenant.id,
