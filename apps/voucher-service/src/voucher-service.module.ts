@@ -1,10 +1,27 @@
 import { Module } from '@nestjs/common';
 import { ManufacturingModule } from './manufacturing/manufacturing.module';
 import { SztpLedgerModule } from './sztp/sztp-ledger.module';
+import { AuditModule } from './audit/audit.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { OwnerKeysModule } from './owner-keys/owner-keys.module';
+import { VouchersModule } from './vouchers/vouchers.module';
+import { TransfersModule } from './transfers/transfers.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
  * A new controller: declare it in a feature module and import that module here.
  */
-@Module({ imports: [ManufacturingModule, SztpLedgerModule] })
+@Module({
+  imports: [
+    ManufacturingModule,
+    SztpLedgerModule,
+    AuditModule,
+    TenantsModule,
+    OwnerKeysModule,
+    VouchersModule,
+    TransfersModule,
+    WebhooksModule,
+  ],
+})
 export class VoucherServiceModule {}

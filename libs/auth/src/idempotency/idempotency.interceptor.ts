@@ -3,12 +3,10 @@ import {
   applyDecorators,
   type CallHandler,
   type ExecutionContext,
-  HttpStatus,
   Injectable,
   type NestInterceptor,
   UseInterceptors,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ApiHeader } from '@nestjs/swagger';
 import { ProblemException } from '@ztp/platform';
 import { canonicalJson } from '@ztp/persistence';
@@ -67,9 +65,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = request.principal;
     const scope = principal?.kind === 'tenant' ? principal.tenantId : 'operator';
     const response = context.switchToHttp().getResponse<IdempotentResponse>();
-    const status =
-      (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
-      (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    // Nest sets the route's status (HttpCode, or 201 for POST) before interceptors run.
+    const status = response.statusCode;
     return from(this.run(scope, key, fingerprint(request), status, response, next));
   }
 

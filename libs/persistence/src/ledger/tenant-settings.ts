@@ -19,6 +19,8 @@ export interface TenantSettings {
   credentialReuse?: boolean;
   /** Owner: requested TO0 registration lifetime, seconds. */
   to0WaitSeconds?: number;
+  /** Any tenant: ids of tenants whose transfers to it are accepted at once (else they wait as incoming). */
+  autoAcceptTransfersFrom?: string[];
 }
 
 export function tenantSettings(settings: Record<string, unknown> | null | undefined): TenantSettings {

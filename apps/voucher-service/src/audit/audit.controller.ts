@@ -1,0 +1,45 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CurrentTenantId, RequireRoles } from '@ztp/auth';
+import { DataSource } from 'typeorm';
+import { parseRequest } from '../vouchers/http/validation';
+import { type AuditPage, AuditQueryService, auditQuerySchema } from './audit-query';
+import { LedgerAudit } from './ledger-audit';
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    private readonly query: AuditQueryService,
+    private readonly audit: LedgerAudit,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('events')
+  @RequireRoles('audit:read')
+  @ApiOperation({ summary: "The tenant's audit events, oldest first (hash-chained per tenant)" })
+  @ApiQuery({ name: 'eventType', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'afterSeq', required: false })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  })
+  @ApiOkResponse({ description: 'A page of events and nextAfterSeq' })
+  list(@CurrentTenantId() tenantId: string, @Query() query: Record<string, string>): Promise<AuditPage> {
+    return this.query.list(tenantId, parseRequest(auditQuerySchema, query, 'query'));
+  }
+
+  @Get('verify')
+  @RequireRoles('audit:read')
+  @ApiOperation({
+    summary: "Recomputes the tenant's audit hash chain",
+    description:
+      'valid: true, or valid: false with brokenAtSeq (the first event that does not follow) and a reason.',
+  })
+  @ApiOkResponse({ description: '{ valid, count, brokenAtSeq?, reason? }' })
+  verify(@CurrentTenantId() tenantId: string) {
+    return this.dataSource.transaction('REPEATABLE READ', (manager) => this.audit.verify(manager, tenantId));
+  }
+}

@@ -1,0 +1,134 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiKeyService,
+  type ApiKeyView,
+  assertTenantVisible,
+  type CreatedApiKey,
+  CurrentPrincipal,
+  Idempotent,
+  notFound,
+  type Principal,
+  RequireOperator,
+  RequireRolesOrOperator,
+  TENANT_ROLES,
+} from '@ztp/auth';
+import { z } from 'zod';
+import { openApiSchema, parseRequest } from '../vouchers/http/validation';
+import { TenantService } from './tenant.service';
+
+const createApiKeySchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  roles: z.array(z.enum(TENANT_ROLES)).min(1).describe('tenant:admin holds every other role'),
+  expiresAt: z.iso.datetime({ offset: true }).optional().describe('Default: never'),
+});
+
+const createOperatorKeySchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+@ApiTags('api-keys')
+@Controller('v1/tenants/:tenantId/api-keys')
+export class TenantApiKeysController {
+  constructor(
+    private readonly apiKeys: ApiKeyService,
+    private readonly tenants: TenantService,
+  ) {}
+
+  @Post()
+  @RequireRolesOrOperator('tenant:admin')
+  @Idempotent()
+  @ApiOperation({ summary: 'Creates an API key for the tenant; the key is in this response only' })
+  @ApiBody({ schema: openApiSchema(createApiKeySchema) })
+  @ApiCreatedResponse({ description: '{ key, apiKey }' })
+  async create(
+    @Param('tenantId') tenantId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CreatedApiKey> {
+    assertTenantVisible(principal, tenantId);
+    const input = parseRequest(createApiKeySchema, body);
+    const tenant = await this.tenants.get(tenantId);
+    return this.apiKeys.create({
+      tenantId: tenant.id,
+      name: input.name,
+      roles: input.roles,
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      createdBy: principal.actor,
+    });
+  }
+
+  @Get()
+  @RequireRolesOrOperator('tenant:admin')
+  @ApiOperation({ summary: "The tenant's API keys (never the keys themselves)" })
+  @ApiOkResponse({ description: 'API keys, newest first' })
+  async list(
+    @Param('tenantId') tenantId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyView[]> {
+    assertTenantVisible(principal, tenantId);
+    await this.tenants.get(tenantId);
+    return this.apiKeys.list(tenantId);
+  }
+
+  @Delete(':keyId')
+  @HttpCode(200)
+  @RequireRolesOrOperator('tenant:admin')
+  @Idempotent()
+  @ApiOperation({ summary: 'Revokes an API key at once' })
+  @ApiOkResponse({ description: 'The revoked key' })
+  async revoke(
+    @Param('tenantId') tenantId: string,
+    @Param('keyId') keyId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyView> {
+    assertTenantVisible(principal, tenantId);
+    const revoked = /^[0-9a-f-]{36}$/.test(keyId) ? await this.apiKeys.revoke(tenantId, keyId) : undefined;
+    if (!revoked) throw notFound('API key', keyId);
+    return revoked;
+  }
+}
+
+@ApiTags('api-keys')
+@Controller('v1/operator/api-keys')
+export class OperatorApiKeysController {
+  constructor(private readonly apiKeys: ApiKeyService) {}
+
+  @Post()
+  @RequireOperator()
+  @Idempotent()
+  @ApiOperation({ summary: 'Creates a platform operator API key; the key is in this response only' })
+  @ApiBody({ schema: openApiSchema(createOperatorKeySchema) })
+  @ApiCreatedResponse({ description: '{ key, apiKey }' })
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<CreatedApiKey> {
+    const input = parseRequest(createOperatorKeySchema, body);
+    return this.apiKeys.create({
+      tenantId: null,
+      name: input.name,
+      roles: [],
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      createdBy: principal.actor,
+    });
+  }
+
+  @Get()
+  @RequireOperator()
+  @ApiOperation({ summary: 'The operator API keys' })
+  @ApiOkResponse({ description: 'API keys, newest first' })
+  list(): Promise<ApiKeyView[]> {
+    return this.apiKeys.list(null);
+  }
+
+  @Delete(':keyId')
+  @HttpCode(200)
+  @RequireOperator()
+  @Idempotent()
+  @ApiOperation({ summary: 'Revokes an operator API key' })
+  @ApiOkResponse({ description: 'The revoked key' })
+  async revoke(@Param('keyId') keyId: string): Promise<ApiKeyView> {
+    const revoked = /^[0-9a-f-]{36}$/.test(keyId) ? await this.apiKeys.revoke(null, keyId) : undefined;
+    if (!revoked) throw notFound('API key', keyId);
+    return revoked;
+  }
+}

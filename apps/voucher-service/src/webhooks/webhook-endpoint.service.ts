@@ -1,0 +1,198 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { notFound } from '@ztp/auth';
+import { type AppConfig } from '@ztp/config';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from '@ztp/persistence';
+import { APP_CONFIG } from '@ztp/platform';
+import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey } from '@ztp/queue';
+import { DataSource, type EntityManager } from 'typeorm';
+import { LedgerAudit } from '../audit/ledger-audit';
+import { isUuid } from '../vouchers/http/validation';
+
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface EndpointInput {
+  url: string;
+  eventTypes: string[];
+  description?: string | null;
+}
+
+function endpointView(row: WebhookEndpointEntity): WebhookEndpointView {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.eventTypes,
+    enabled: row.enabled,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * A tenant's webhook endpoints. The signing secret is generated here, returned once (at creation
+ * and on rotation) and stored sealed under a key derived from the key-custody master key.
+ */
+@Injectable()
+export class WebhookEndpointService {
+  private readonly secretKey: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: LedgerAudit,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.secretKey = webhookSecretKey(config.keyCustody.masterKey);
+  }
+
+  async create(
+    tenantId: string,
+    input: EndpointInput,
+    actor: string,
+  ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(WebhookEndpointEntity);
+      const row = await repository.save({
+        tenantId,
+        url: input.url,
+        description: input.description ?? null,
+        eventTypes: [...new Set(input.eventTypes)],
+        secretSealed: Buffer.alloc(0),
+        enabled: true,
+        createdBy: actor,
+      });
+      const secret = await this.reseal(manager, row, actor, 'webhook.created');
+      return { endpoint: endpointView(row), secret };
+    });
+  }
+
+  async list(tenantId: string): Promise<WebhookEndpointView[]> {
+    const rows = await this.dataSource
+      .getRepository(WebhookEndpointEntity)
+      .find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+    return rows.map(endpointView);
+  }
+
+  async get(tenantId: string, id: string): Promise<WebhookEndpointView> {
+    return endpointView(await this.load(this.dataSource.manager, tenantId, id));
+  }
+
+  async update(
+    tenantId: string,
+    id: string,
+    patch: Partial<EndpointInput> & { enabled?: boolean },
+    actor: string,
+  ): Promise<WebhookEndpointView> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.load(manager, tenantId, id);
+      if (patch.url !== undefined) row.url = patch.url;
+      if (patch.eventTypes !== undefined) row.eventTypes = [...new Set(patch.eventTypes)];
+      if (patch.description !== undefined) row.description = patch.description;
+      if (patch.enabled !== undefined) row.enabled = patch.enabled;
+      await manager.getRepository(WebhookEndpointEntity).save(row);
+      await this.audit.record(manager, {
+        tenantId,
+        eventType: 'webhook.updated',
+        subject: `webhook:${row.id}`,
+        actor,
+        data: { url: row.url, eventTypes: row.eventTypes, enabled: row.enabled },
+      });
+      return endpointView(row);
+    });
+  }
+
+  async rotateSecret(
+    tenantId: string,
+    id: string,
+    actor: string,
+  ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.load(manager, tenantId, id);
+      return {
+        endpoint: endpointView(row),
+        secret: await this.reseal(manager, row, actor, 'webhook.secret-rotated'),
+      };
+    });
+  }
+
+  async delete(tenantId: string, id: string, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await this.load(manager, tenantId, id);
+      await manager.getRepository(WebhookEndpointEntity).delete({ id: row.id });
+      await this.audit.record(manager, {
+        tenantId,
+        eventType: 'webhook.deleted',
+        subject: `webhook:${row.id}`,
+        actor,
+        data: { url: row.url },
+      });
+    });
+  }
+
+  async deliveries(tenantId: string, id: string): Promise<WebhookDeliveryView[]> {
+    const endpoint = await this.load(this.dataSource.manager, tenantId, id);
+    const rows = await this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .find({ where: { endpointId: endpoint.id, tenantId }, order: { createdAt: 'DESC' }, take: 100 });
+    return rows.map((row) => ({
+      id: row.id,
+      eventId: row.eventId,
+      eventType: row.eventType,
+      status: row.status,
+      attempts: row.attempts,
+      lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+      lastStatusCode: row.lastStatusCode,
+      lastError: row.lastError,
+      createdAt: row.createdAt.toISOString(),
+      deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    }));
+  }
+
+  private async reseal(
+    manager: EntityManager,
+    row: WebhookEndpointEntity,
+    actor: string,
+    eventType: string,
+  ): Promise<string> {
+    const secret = generateWebhookSecret();
+    await manager
+      .getRepository(WebhookEndpointEntity)
+      .update({ id: row.id }, { secretSealed: sealWebhookSecret(this.secretKey, row.id, secret) });
+    await this.audit.record(manager, {
+      tenantId: row.tenantId,
+      eventType,
+      subject: `webhook:${row.id}`,
+      actor,
+      data: { url: row.url, eventTypes: row.eventTypes },
+    });
+    return secret;
+  }
+
+  private async load(manager: EntityManager, tenantId: string, id: string): Promise<WebhookEndpointEntity> {
+    const row = isUuid(id)
+      ? await manager.getRepository(WebhookEndpointEntity).findOneBy({ id, tenantId })
+      : null;
+    if (!row) throw notFound('webhook endpoint', id);
+    return row;
+  }
+}
