@@ -9,3 +9,4 @@ export * from './device-credential-go-fdo';
 export * from './to2';
 export * from './to2-verification-error';
 export * from './service-info-modules';
+export * from './sztp';
