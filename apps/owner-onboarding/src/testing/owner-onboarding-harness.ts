@@ -41,7 +41,7 @@ export async function startOwnerOnboardingHarness(
   let serverDatabase: TestDatabase | undefined;
   const baseEnv: NodeJS.ProcessEnv = {
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     REDIS_URL: process.env['REDIS_URL'],
     QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
     ...env,
