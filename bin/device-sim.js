@@ -1,9 +1,3 @@
 #!/usr/bin/env node
-// Launches the TypeScript device simulator through @swc-node, resolving @ztp/* paths from the repository tsconfig.
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-process.env.SWC_NODE_PROJECT ??= join(root, 'tsconfig.json');
-await import('@swc-node/register/esm-register');
-await import(pathToFileURL(join(root, 'apps/device-sim/src/main.ts')).href);
+// Same as `npx device-sim`: the launcher lives in apps/device-sim/bin.
+import '../apps/device-sim/bin/device-sim.js';
