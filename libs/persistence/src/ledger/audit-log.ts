@@ -39,7 +39,9 @@ export class AuditLog {
       throw new AuditOutsideTransactionError('audit events are written inside the transaction of the change');
     const tenant = await manager.getRepository(TenantEntity).findOne({
       where: { id: input.tenantId },
-      lock: { mode: 'pessimistic_write' },
+      // NO KEY UPDATE: serialises appends per tenant without conflicting with the KEY SHARE locks that
+      // inserts referencing the tenant (devices, vouchers...) take earlier in the same transaction.
+      lock: { mode: 'for_no_key_update' },
     });
     if (!tenant) throw new Error(`audit: no tenant ${input.tenantId}`);
     const seq = (BigInt(tenant.auditHeadSeq) + 1n).toString();
