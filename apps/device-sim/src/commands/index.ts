@@ -1,6 +1,7 @@
 import { type DeviceSimCommand } from './command';
 import { diCommand } from './di';
 import { runCommand } from './run';
+import { sztpCommand } from './sztp';
 
 export type { CommandContext, DeviceSimCommand } from './command';
 
@@ -8,4 +9,4 @@ export type { CommandContext, DeviceSimCommand } from './command';
  * Every `device-sim` command, in help order. To add one: write commands/<name>.ts exporting a
  * DeviceSimCommand and append it here (one line).
  */
-export const COMMANDS: readonly DeviceSimCommand[] = [diCommand, runCommand];
+export const COMMANDS: readonly DeviceSimCommand[] = [diCommand, runCommand, sztpCommand];
