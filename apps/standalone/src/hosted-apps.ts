@@ -13,3 +13,4 @@ export const HOSTED_APPS: readonly AppDescriptor[] = [
   OWNER_ONBOARDING_APP,
 ];
 export { WORKER_MODULE };
+export { demoCredentialsNotice } from '../../voucher-service/src/seed/demo-seed';

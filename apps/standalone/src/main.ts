@@ -2,6 +2,7 @@ import { loadConfig } from '@ztp/config';
 import { createRootLogger, runMain, stopOnSignal } from '@ztp/platform';
 import { startupBanner } from './banner';
 import { startStandalone } from './launcher';
+import { demoCredentialsNotice } from './hosted-apps';
 
 // `npm start`: with no DATABASE_URL and no REDIS_URL, everything runs on an embedded PostgreSQL
 // kept in DATA_DIR/pglite; with them, the same all-in-one process runs on the real servers.
@@ -11,6 +12,7 @@ runMain(async () => {
   const standalone = await startStandalone(config, logger);
   stopOnSignal(() => standalone.stop(), { timeoutMs: config.http.shutdownTimeoutMs, logger });
   process.stdout.write(startupBanner(config, standalone, process.uptime()));
+  process.stdout.write(demoCredentialsNotice(config));
   logger.info(
     { apps: standalone.apps.map(({ descriptor, localUrl }) => ({ app: descriptor.name, url: localUrl })) },
     'Ready',

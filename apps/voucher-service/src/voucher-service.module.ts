@@ -7,6 +7,8 @@ import { OwnerKeysModule } from './owner-keys/owner-keys.module';
 import { VouchersModule } from './vouchers/vouchers.module';
 import { TransfersModule } from './transfers/transfers.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { AssignmentModule } from './assignment/assignment.module';
+import { SeedModule } from './seed/seed.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -22,6 +24,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     VouchersModule,
     TransfersModule,
     WebhooksModule,
+    AssignmentModule,
+    SeedModule,
   ],
 })
 export class VoucherServiceModule {}
