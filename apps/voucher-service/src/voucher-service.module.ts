@@ -9,6 +9,7 @@ import { TransfersModule } from './transfers/transfers.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
+import { ConfigurationModule } from './configuration/configuration.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -26,6 +27,7 @@ import { SeedModule } from './seed/seed.module';
     WebhooksModule,
     AssignmentModule,
     SeedModule,
+    ConfigurationModule,
   ],
 })
 export class VoucherServiceModule {}

@@ -47,7 +47,18 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
 
   private ca(ownerTenantId: string): Promise<CaInfo> {
     return this.cas.getOrLoad(ownerTenantId, async () => {
-      const { ca } = await this.store.ensure(ownerTenantId);
+      const { ca } = await this.store.ensure(ownerTenantId, {
+        onCreated: (manager, created) =>
+          this.audit
+            .append(manager, {
+              tenantId: ownerTenantId,
+              eventType: 'onboarding.owner-ca-created',
+              subject: `owner-ca:${ownerTenantId}`,
+              actor: 'system',
+              data: { spec: created.spec, fingerprint: certificateFingerprint(created.certificate), onFirstUse: true },
+            })
+            .then(() => undefined),
+      });
       return {
         keyId: ca.custodyKeyId,
         certificate: new Uint8Array(ca.certificate),

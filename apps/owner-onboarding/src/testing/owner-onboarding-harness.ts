@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { type AppConfig, loadConfig } from '@ztp/config';
-import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
+import { createTestDatabase, ENTITIES, type TestDatabase } from '@ztp/persistence';
 import { createApp, createRootLogger, NestLoggerAdapter, type Runtime, startRuntime } from '@ztp/platform';
 import { type KeyCustody } from '@ztp/pki';
 import { DataSource } from 'typeorm';
@@ -58,7 +58,7 @@ export async function startOwnerOnboardingHarness(
     type: 'postgres',
     url: runtime.database.url,
     poolSize: 4,
-    entities: (await import('@ztp/persistence')).ENTITIES,
+    entities: ENTITIES,
   }).initialize();
   const instances: OwnerOnboardingInstance[] = [];
   const startInstance = async (): Promise<OwnerOnboardingInstance> => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CertificateIssuer, type KeyCustody, type KeySpec } from '@ztp/pki';
-import { type DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { TenantEntity } from '../ledger/tenant.entity';
 import { OwnerCaEntity } from './owner-ca.entity';
 
@@ -12,6 +12,8 @@ export interface OwnerCaOptions {
   /** Default 3650 (ten years). */
   validityDays?: number;
   allowServerKeygen?: boolean;
+  /** Runs in the transaction that records a newly created CA (e.g. its audit event). */
+  onCreated?: (manager: EntityManager, ca: OwnerCaEntity) => Promise<void>;
 }
 
 /** The tenant is not an owner, or does not exist. */
@@ -64,14 +66,19 @@ export class OwnerCaStore {
       subject: { organization: tenant.name, commonName },
       validityDays: options.validityDays ?? 3650,
     });
+    let ca: OwnerCaEntity;
     try {
-      await this.dataSource.getRepository(OwnerCaEntity).insert({
-        ownerTenantId,
-        custodyKeyId: keyId,
-        spec,
-        subject: `CN=${commonName}, O=${tenant.name}`,
-        certificate: Buffer.from(root.certificate),
-        allowServerKeygen: options.allowServerKeygen ?? false,
+      ca = await this.dataSource.transaction(async (manager) => {
+        const row = await manager.getRepository(OwnerCaEntity).save({
+          ownerTenantId,
+          custodyKeyId: keyId,
+          spec,
+          subject: `CN=${commonName}, O=${tenant.name}`,
+          certificate: Buffer.from(root.certificate),
+          allowServerKeygen: options.allowServerKeygen ?? false,
+        });
+        await options.onCreated?.(manager, row);
+        return row;
       });
     } catch (err) {
       if (
@@ -86,7 +93,7 @@ export class OwnerCaStore {
       }
       throw err;
     }
-    return { ca: (await this.find(ownerTenantId))!, created: true };
+    return { ca, created: true };
   }
 
   async setServerKeygen(ownerTenantId: string, allow: boolean): Promise<OwnerCaEntity | null> {
