@@ -19,6 +19,7 @@ import {
   encodeTo0OwnerSign,
   encodeTo1HelloRv,
   encodeTo1ProveToRv,
+  extendVoucher,
   ErrorCode,
   fdoDigestToCbor,
   guidToHex,
@@ -39,6 +40,7 @@ import {
 import { PolicyStore } from './policy/policy.store';
 import { bootRendezvous, type BootedRendezvous } from './testing/boot-rendezvous';
 import { newTestDevice, ownedVoucher, p256Key, type TestDevice } from './testing/test-vouchers';
+import { spkiSha256 } from './to0/to0.service';
 import { ProtocolTokens } from './tokens/protocol-token';
 import { protocolTokenKey } from './tokens/token-key';
 
@@ -207,7 +209,6 @@ describe('TO0 and TO1 round trip', () => {
         waitSeconds: 600,
       });
     await register(sold, reseller, 1001);
-    const { extendVoucher } = await import('@ztp/protocol');
     const resold = await extendVoucher(sold, signerOf(reseller), owner);
     await register(resold, owner, 1002);
     expect((await stored(device.guid))!.to2Addresses[0]!.port).toBe(1002);
@@ -379,7 +380,6 @@ describe('TO0.OwnerSign refusals (FIDO_RVT_20..23): right code, nothing stored',
   it('a voucher the acceptance policy refuses -> 2 (owner key denied)', async () => {
     const policies = rv.app.get(PolicyStore);
     const denied = p256Key();
-    const { spkiSha256 } = await import('./to0/to0.service');
     const { entry } = await policies.addEntry({ kind: 'owner-deny', sha256: spkiSha256(denied) });
     try {
       const { reply, device } = await refused(async ({ nonce, device }) =>

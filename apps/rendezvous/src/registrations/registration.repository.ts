@@ -1,3 +1,4 @@
+import { type JsonWebKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { RvRegistrationEntity, type RegisteredTo2Address } from '@ztp/persistence';
 import { DataSource } from 'typeorm';
@@ -11,6 +12,7 @@ export interface NewRegistration {
   ownerKeySha256: string;
   manufacturerKeySha256: string;
   deviceKeySpki: Uint8Array;
+  deviceKeyJwk: JsonWebKey;
   to2Addresses: RegisteredTo2Address[];
   requestedWaitSeconds: number;
   grantedWaitSeconds: number;
@@ -29,6 +31,15 @@ export interface RegistrationFilter {
   limit: number;
 }
 
+/** What TO1 reads of a registration. */
+export interface To1Row {
+  deviceKeySpki: Buffer;
+  /** Null for rows registered before the column existed. */
+  deviceKeyJwk: JsonWebKey | null;
+  to1d: Buffer;
+  expiresAt: Date;
+}
+
 const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /** Rendezvous registrations in PostgreSQL (rv_registration, one row per GUID). */
@@ -44,14 +55,15 @@ export class RegistrationRepository {
   async upsert(registration: NewRegistration): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO rv_registration (guid, voucher, to1d, num_entries, owner_key_sha256,
-         manufacturer_key_sha256, device_key_spki, to2_addresses, requested_wait_seconds,
-         granted_wait_seconds, registered_at, expires_at, source_address)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         manufacturer_key_sha256, device_key_spki, device_key_jwk, to2_addresses,
+         requested_wait_seconds, granted_wait_seconds, registered_at, expires_at, source_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (guid) DO UPDATE SET
          voucher = EXCLUDED.voucher, to1d = EXCLUDED.to1d, num_entries = EXCLUDED.num_entries,
          owner_key_sha256 = EXCLUDED.owner_key_sha256,
          manufacturer_key_sha256 = EXCLUDED.manufacturer_key_sha256,
-         device_key_spki = EXCLUDED.device_key_spki, to2_addresses = EXCLUDED.to2_addresses,
+         device_key_spki = EXCLUDED.device_key_spki, device_key_jwk = EXCLUDED.device_key_jwk,
+         to2_addresses = EXCLUDED.to2_addresses,
          requested_wait_seconds = EXCLUDED.requested_wait_seconds,
          granted_wait_seconds = EXCLUDED.granted_wait_seconds,
          registered_at = EXCLUDED.registered_at, expires_at = EXCLUDED.expires_at,
@@ -67,6 +79,7 @@ export class RegistrationRepository {
         registration.ownerKeySha256,
         registration.manufacturerKeySha256,
         bytes(registration.deviceKeySpki),
+        JSON.stringify(registration.deviceKeyJwk),
         JSON.stringify(registration.to2Addresses),
         registration.requestedWaitSeconds,
         registration.grantedWaitSeconds,
@@ -79,16 +92,26 @@ export class RegistrationRepository {
   }
 
   /** The TO1 view of a registration in force at `now`, or undefined. */
-  async findForTo1(
-    guid: string,
-    now: Date,
-  ): Promise<{ deviceKeySpki: Buffer; to1d: Buffer; expiresAt: Date } | undefined> {
-    const rows: { device_key_spki: Buffer; to1d: Buffer; expires_at: Date }[] = await this.dataSource.query(
-      `SELECT device_key_spki, to1d, expires_at FROM rv_registration WHERE guid = $1 AND expires_at > $2`,
+  async findForTo1(guid: string, now: Date): Promise<To1Row | undefined> {
+    const rows: {
+      device_key_spki: Buffer;
+      device_key_jwk: JsonWebKey | null;
+      to1d: Buffer;
+      expires_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT device_key_spki, device_key_jwk, to1d, expires_at FROM rv_registration
+          WHERE guid = $1 AND expires_at > $2`,
       [guid, now],
     );
     const row = rows[0];
-    return row && { deviceKeySpki: row.device_key_spki, to1d: row.to1d, expiresAt: row.expires_at };
+    return (
+      row && {
+        deviceKeySpki: row.device_key_spki,
+        deviceKeyJwk: row.device_key_jwk,
+        to1d: row.to1d,
+        expiresAt: row.expires_at,
+      }
+    );
   }
 
   async get(guid: string): Promise<RvRegistrationEntity | null> {

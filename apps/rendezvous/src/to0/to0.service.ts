@@ -131,6 +131,7 @@ export class To0Service {
       ownerKeySha256,
       manufacturerKeySha256,
       deviceKeySpki: new Uint8Array(deviceKey.export({ type: 'spki', format: 'der' })),
+      deviceKeyJwk: deviceKey.export({ format: 'jwk' }),
       to2Addresses: to1d.to2Addresses.map(readableAddress),
       requestedWaitSeconds: to0d.waitSeconds,
       grantedWaitSeconds: waitSeconds,

@@ -91,7 +91,10 @@ export class To1Service {
     const row = await this.registrations.findForTo1(guid, now);
     if (!row) throw FdoProtocolError.notFound('not found');
     const lookup: To1Lookup = {
-      deviceKey: createPublicKey({ key: row.deviceKeySpki, format: 'der', type: 'spki' }),
+      // A JWK imports in half the time of the SPKI (OpenSSL 3 decoders are slow).
+      deviceKey: row.deviceKeyJwk
+        ? createPublicKey({ key: row.deviceKeyJwk, format: 'jwk' })
+        : createPublicKey({ key: row.deviceKeySpki, format: 'der', type: 'spki' }),
       to1d: new Uint8Array(row.to1d.buffer, row.to1d.byteOffset, row.to1d.byteLength),
       expiresAtMs: row.expiresAt.getTime(),
     };

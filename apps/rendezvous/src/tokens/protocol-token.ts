@@ -80,7 +80,7 @@ export class ProtocolTokens {
       throw FdoProtocolError.badToken('session token is not valid here');
     if (payload[1] !== step)
       throw FdoProtocolError.badToken(`session token is for message ${payload[1]}, not ${step}`);
-    if (Math.floor(this.now().getTime() / 1000) > payload.readUInt32BE(2))
+    if (Math.floor(this.now().getTime() / 1000) >= payload.readUInt32BE(2))
       throw FdoProtocolError.badToken('session token expired: start the protocol again');
     const nonce = new Uint8Array(payload.subarray(6, 6 + NONCE_BYTES));
     if (step === MessageType.TO0OwnerSign) return { step, nonce };

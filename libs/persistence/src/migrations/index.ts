@@ -7,6 +7,7 @@ import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
 import { CreateLedgerApi1795225335563 } from './1795225335563-create-ledger-api';
 import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding';
+import { AddRvRegistrationDeviceKeyJwk1795226100000 } from './1795226100000-add-rv-registration-device-key-jwk';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   CreateRendezvous1795226000000,
   CreateLedgerApi1795225335563,
   CreateOnboarding1795228413487,
+  AddRvRegistrationDeviceKeyJwk1795226100000,
 ];

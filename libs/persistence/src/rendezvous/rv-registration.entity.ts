@@ -1,3 +1,4 @@
+import { type JsonWebKey } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** An owner address as registered in to1d (RVTO2Addr), in readable form. */
@@ -41,6 +42,10 @@ export class RvRegistrationEntity {
   /** The device attestation key (leaf of the voucher's device chain), DER SubjectPublicKeyInfo. */
   @Column({ name: 'device_key_spki', type: 'bytea' })
   deviceKeySpki!: Buffer;
+
+  /** The same key as a JWK (faster to import); null for rows registered before the column existed. */
+  @Column({ name: 'device_key_jwk', type: 'jsonb', nullable: true })
+  deviceKeyJwk!: JsonWebKey | null;
 
   @Column({ name: 'to2_addresses', type: 'jsonb' })
   to2Addresses!: RegisteredTo2Address[];

@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { FdoHttpSession, runTo0, runTo1, type Fetch } from '@ztp/fdo-client';
+import { buildRvTo2Addr, createSoftwareSigner, type OwnershipVoucher, type Signer } from '@ztp/protocol';
+import { newTestDevice, ownedVoucher, p256Key } from '../apps/rendezvous/src/testing/test-vouchers';
+import { type BenchCase } from './types';
+
+/**
+ * The rendezvous server under load, on loopback: the app runs in a child process (its own core and
+ * event loop, as in production; on DATABASE_URL when set, else on an embedded PGlite in that
+ * process) and this process is the client, so both share this machine's cores.
+ * `rv.to1`: complete TO1 exchanges (30 -> 31 -> 32 -> 33) per second, each by another registered
+ * device, the EAT signed by a P-256 device key. `rv.to0`: complete TO0 registrations (20 -> 21 ->
+ * 22 -> 23) per second of P-256 vouchers with one entry. The server logs at warn (per-request info
+ * lines off), as a busy rendezvous would run.
+ */
+const DEVICES = 4000;
+const CONCURRENCY = 32;
+const OWNER_ADDRESS = buildRvTo2Addr({ dns: 'owner.example.com', port: 8042, protocol: 'https' });
+
+/** fetch over keep-alive node:http: the client's own overhead should not be what is measured. */
+function keepAliveFetch(): { fetch: Fetch; agent: Agent } {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+  const fetch: Fetch = (url, init) =>
+    new Promise((resolve, reject) => {
+      const body = init.body as Uint8Array;
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { ...(init.headers as Record<string, string>), 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers = new Headers();
+            for (const name of ['message-type', 'authorization'])
+              if (typeof res.headers[name] === 'string') headers.set(name, res.headers[name]);
+            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { fetch, agent };
+}
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startServer(): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'apps/rendezvous/src/testing/serve-rendezvous.ts'],
+    {
+      cwd: new URL('../', import.meta.url).pathname,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        RENDEZVOUS_DEFAULT_POLICY: 'open',
+        RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: '0',
+        RENDEZVOUS_RATE_LIMIT_PER_GUID: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    if (line.startsWith('{"url"')) return { url: (JSON.parse(line) as { url: string }).url, child };
+  }
+  throw new Error('the rendezvous server exited before listening');
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+interface Ctx {
+  server: Server;
+  /** Server CPU (ms) at the first timed call, and calls since: server CPU per operation. */
+  cpu: { startMs: number; calls: number } | undefined;
+  fetch: Fetch;
+  agent: Agent;
+  owner: Signer;
+  vouchers: OwnershipVoucher[];
+  /** The attestation key of each voucher's device. */
+  devices: Signer[];
+  next: number;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function countCall(ctx: Ctx): void {
+  if (ctx.cpu) ctx.cpu.calls++;
+  else ctx.cpu = { startMs: processCpuMs(ctx.server.child.pid!), calls: 0 };
+}
+
+function serverCpuPerOp(ctx: Ctx): Record<string, number> {
+  if (!ctx.cpu || ctx.cpu.calls === 0) return {};
+  const ms = (processCpuMs(ctx.server.child.pid!) - ctx.cpu.startMs) / ctx.cpu.calls;
+  return { server_cpu_ms_per_op: Number(ms.toFixed(3)) };
+}
+
+/** DEVICES vouchers for one owner, each device with its own P-256 key and certificate. */
+async function setup(options: { registered: boolean }): Promise<Ctx> {
+  const server = await startServer();
+  try {
+    const ctx = await prepare(server);
+    if (options.registered)
+      for (let i = 0; i < ctx.vouchers.length; i += CONCURRENCY)
+        await Promise.all(ctx.vouchers.slice(i, i + CONCURRENCY).map((voucher) => register(ctx, voucher)));
+    return ctx;
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
+}
+
+async function prepare(server: Server): Promise<Ctx> {
+  const { fetch, agent } = keepAliveFetch();
+  const manufacturer = p256Key();
+  const owner = p256Key();
+  const devices: Signer[] = [];
+  const vouchers: OwnershipVoucher[] = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const device = await newTestDevice();
+    devices.push(device.signer);
+    vouchers.push(await ownedVoucher(device, manufacturer, [owner]));
+  }
+  const ownerSigner = createSoftwareSigner(owner);
+  return { server, fetch, agent, owner: ownerSigner, vouchers, devices, next: 0, cpu: undefined };
+}
+
+function register(ctx: Ctx, voucher: OwnershipVoucher) {
+  return runTo0(new FdoHttpSession({ baseUrl: ctx.server.url, fetch: ctx.fetch }), {
+    voucher,
+    ownerSigner: ctx.owner,
+    to2Addresses: [OWNER_ADDRESS],
+    waitSeconds: 3600,
+  });
+}
+
+async function teardown(ctx: Ctx): Promise<void> {
+  ctx.agent.destroy();
+  await stopServer(ctx.server);
+}
+
+export const benchmarks: BenchCase<Ctx>[] = [
+  {
+    name: 'rv.to1',
+    concurrency: CONCURRENCY,
+    durationMs: 5000,
+    setup: () => setup({ registered: true }),
+    op: async (ctx) => {
+      countCall(ctx);
+      const index = ctx.next++ % ctx.vouchers.length;
+      const outcome = await runTo1(new FdoHttpSession({ baseUrl: ctx.server.url, fetch: ctx.fetch }), {
+        guid: ctx.vouchers[index]!.header.guid,
+        signer: ctx.devices[index]!,
+      });
+      if (outcome.to2Addresses.length !== 1) throw new Error('unexpected RVRedirect');
+    },
+    extra: serverCpuPerOp,
+    teardown,
+  },
+  {
+    name: 'rv.to0',
+    concurrency: CONCURRENCY,
+    durationMs: 5000,
+    setup: () => setup({ registered: false }),
+    op: async (ctx) => {
+      countCall(ctx);
+      const outcome = await register(ctx, ctx.vouchers[ctx.next++ % ctx.vouchers.length]!);
+      if (outcome.waitSeconds !== 3600) throw new Error('unexpected AcceptOwner');
+    },
+    extra: serverCpuPerOp,
+    teardown,
+  },
+];
