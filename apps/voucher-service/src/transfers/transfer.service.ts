@@ -290,7 +290,14 @@ export class TransferService {
       locked.status = 'pending';
       locked.extendedCbor = Buffer.from(extended.bytes);
       locked.nextOwnerKeySha256 = extended.ownerKeySha256;
-      await manager.getRepository(TransferEntity).save(locked);
+      await manager.getRepository(TransferEntity).update(
+        { id },
+        {
+          status: 'pending',
+          extendedCbor: locked.extendedCbor,
+          nextOwnerKeySha256: locked.nextOwnerKeySha256,
+        },
+      );
       const recipient = await manager.getRepository(TenantEntity).findOneByOrFail({ id: locked.toTenantId! });
       await this.deliver(manager, locked, recipient);
       return locked.status;
@@ -401,7 +408,9 @@ export class TransferService {
     transfer.status = 'accepted';
     transfer.decidedBy = actor;
     transfer.decidedAt = this.clock.now();
-    await manager.getRepository(TransferEntity).save(transfer);
+    await manager
+      .getRepository(TransferEntity)
+      .update({ id: transfer.id }, { status: 'accepted', decidedBy: actor, decidedAt: transfer.decidedAt });
     const data = { transferId: transfer.id, voucherId: voucher.id, guid: voucher.guid };
     await this.audit.record(
       manager,
@@ -485,7 +494,9 @@ export class TransferService {
       transfer.status = status;
       transfer.decidedBy = actor;
       transfer.decidedAt = this.clock.now();
-      await manager.getRepository(TransferEntity).save(transfer);
+      await manager
+        .getRepository(TransferEntity)
+        .update({ id: transfer.id }, { status, decidedBy: actor, decidedAt: transfer.decidedAt });
       const data = { transferId: transfer.id, voucherId: transfer.voucherId, guid: transfer.guid };
       await this.audit.record(
         manager,

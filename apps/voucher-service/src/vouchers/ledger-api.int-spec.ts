@@ -144,7 +144,7 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
       .get(`/v1/vouchers/${guid}?format=cbor`)
       .set(as(owner))
       .buffer(true)
-      .parse(binary)
+      .parse(binary as never)
       .expect(200);
     const held = parseVoucher(new Uint8Array(cbor.body as Buffer));
     expect(held.entries).toHaveLength(2);
