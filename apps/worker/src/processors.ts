@@ -8,6 +8,8 @@ import {
 } from '@ztp/queue';
 import { type AppConfig } from '@ztp/config';
 import { APP_CONFIG } from '@ztp/platform';
+import { RendezvousSweepProcessor, To0RegisterProcessor, To0ScanProcessor } from './to0/to0.processors';
+import { To0WorkerModule } from './to0/to0-worker.module';
 
 /**
  * Every queue consumer, registered once. A new processor: an `@Injectable()` class implementing
@@ -17,6 +19,9 @@ import { APP_CONFIG } from '@ztp/platform';
 export const PROCESSORS: Type<JobProcessor<unknown, unknown>>[] = [
   WebhookDeliveryProcessor as Type<JobProcessor<unknown, unknown>>,
   RenderBundlesProcessor as Type<JobProcessor<unknown, unknown>>,
+  To0RegisterProcessor as Type<JobProcessor<unknown, unknown>>,
+  To0ScanProcessor as Type<JobProcessor<unknown, unknown>>,
+  RendezvousSweepProcessor as Type<JobProcessor<unknown, unknown>>,
 ];
 
 export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [
@@ -27,4 +32,5 @@ export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [
       timeoutMs: config.ledger.webhookTimeoutMs,
     }),
   }),
+  To0WorkerModule,
 ];

@@ -13,3 +13,4 @@ export { assertQueueSchemaNotShadowed, migrateQueueSchema, QueueSchemaShadowedEr
 export { QUEUES } from './queues';
 export * from './webhooks';
 export * from './onboarding';
+export * from './to0';

@@ -27,7 +27,7 @@ export async function bootRendezvous(env: NodeJS.ProcessEnv = {}): Promise<Boote
   let database: TestDatabase | undefined;
   const base: NodeJS.ProcessEnv = {
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     REDIS_URL: process.env['REDIS_URL'],
     QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
   };

@@ -10,11 +10,12 @@ export async function deleteExpiredRegistrations(
   before: Date,
   batch = 1000,
 ): Promise<number> {
-  const rows: unknown[] = await manager.query(
+  // TypeORM answers a DELETE with [rows, affected count].
+  const [, deleted]: [unknown[], number] = await manager.query(
     `DELETE FROM rv_registration WHERE guid IN (
        SELECT guid FROM rv_registration WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2
-     ) RETURNING guid`,
+     )`,
     [before, batch],
   );
-  return rows.length;
+  return deleted;
 }
