@@ -16,6 +16,7 @@ import {
   SztpLdevidEntity,
   SztpProgressEventEntity,
   SztpDeviceEntity,
+  SztpOnboardingProfileEntity,
   type TestDatabase,
   testCertificate,
   type TestCertificate,
@@ -202,6 +203,33 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
     expect(Buffer.from(info.bootImage!.imageVerification![0]!.hashValue).toString('hex')).toBe(IMAGE_SHA256);
     expect(new TextDecoder().decode(info.configuration)).toBe('{"ietf-system:system":{"hostname":"rtr-1"}}');
     expect(new TextDecoder().decode(info.preConfigurationScript)).toContain('echo pre');
+  });
+
+  it('signs a changed profile afresh (signatures are reused only for the same profile version)', async () => {
+    const ask = async () => {
+      const res = await post(GBD, {
+        body: gbdInput({ signedDataPreferred: true }),
+        contentType: JSON_TYPE,
+        cert: router.idevid,
+      });
+      const info = verified(res.body, 'RTR-1').conveyed.info as sztp.OnboardingInformation;
+      return {
+        config: new TextDecoder().decode(info.configuration),
+        cms: sztp.parseGetBootstrappingDataOutput(res.body, 'json').conveyedInformation,
+      };
+    };
+    const first = await ask();
+    expect(Buffer.from((await ask()).cms).equals(Buffer.from(first.cms))).toBe(true);
+    const profiles = dataSource.getRepository(SztpOnboardingProfileEntity);
+    const profile = await profiles.findOneByOrFail({ tenantId: fixture.owner.id, name: 'default' });
+    await profiles.update(
+      { id: profile.id },
+      { configuration: Buffer.from('{"ietf-system:system":{"hostname":"rtr-1b"}}') },
+    );
+    const changed = await ask();
+    expect(changed.config).toBe('{"ietf-system:system":{"hostname":"rtr-1b"}}');
+    await profiles.update({ id: profile.id }, { configuration: Buffer.from(first.config) });
+    expect((await ask()).config).toBe(first.config);
   });
 
   it('speaks XML both ways, and answers the Accept encoding', async () => {

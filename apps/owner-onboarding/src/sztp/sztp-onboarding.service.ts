@@ -56,6 +56,11 @@ export class SztpOnboardingService {
         throw RestconfRequestError.of(500, 'operation-failed', err.message);
       throw err;
     }
-    return this.answers.output(context, info, { signed, ...(input.nonce ? { nonce: input.nonce } : {}) });
+    return this.answers.output(context, info, {
+      signed,
+      ...(input.nonce ? { nonce: input.nonce } : {}),
+      // With an LDevID the information is this device's own; without, the profile's for everyone.
+      ...(keystore === undefined ? { contentVersion: `profile:${profile.id}@${profile.version}` } : {}),
+    });
   }
 }

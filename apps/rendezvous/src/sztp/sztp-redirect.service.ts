@@ -40,6 +40,10 @@ export class SztpRedirectService {
       })),
     };
     const signed = device.outputProfile === 'signed' || input.signedDataPreferred;
-    return this.answers.output(context, info, { signed, ...(input.nonce ? { nonce: input.nonce } : {}) });
+    return this.answers.output(context, info, {
+      signed,
+      ...(input.nonce ? { nonce: input.nonce } : {}),
+      contentVersion: `redirect:${context.owner.tenantId}@${context.owner.version}`,
+    });
   }
 }

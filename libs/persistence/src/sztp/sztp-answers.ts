@@ -8,6 +8,7 @@ import {
   type SztpOwnerIdentity,
 } from './sztp-device-context';
 import { type IdentifiedSztpDevice } from './sztp-device-identifier';
+import { ExpiringCache } from './expiring-cache';
 import { type SztpMasaVoucherIssuer, type SztpOwnerSigners } from './sztp-signers';
 
 /** A device context with the parts an answer needs: an owner holding it, with an SZTP identity. */
@@ -23,6 +24,13 @@ export interface AnswerableContext extends SztpDeviceContext {
  * device sent a nonce and the MASA is ours) or the unsigned lab form.
  */
 export class SztpAnswers {
+  /**
+   * Signed conveyed information by owner key and content version: the same profile (or redirect)
+   * gives the same bytes to sign for every device, and a CMS signature has no per-device part (the
+   * voucher binds the device). Entries go with the version they were made for.
+   */
+  private readonly signedInformation = new ExpiringCache<string, Promise<Uint8Array>>(1_000, 10 * 60_000);
+
   constructor(
     private readonly deps: {
       dataSource: DataSource;
@@ -65,14 +73,17 @@ export class SztpAnswers {
   async output(
     context: AnswerableContext,
     info: sztp.ConveyedInformation,
-    options: { readonly signed: boolean; readonly nonce?: Uint8Array },
+    options: {
+      readonly signed: boolean;
+      readonly nonce?: Uint8Array;
+      /** Identifies `info` exactly (its source and version); answers with one reuse one signature. */
+      readonly contentVersion?: string;
+    },
   ): Promise<sztp.GetBootstrappingDataOutput> {
     if (!options.signed) return { conveyedInformation: sztp.encodeUnsignedConveyedInformation(info) };
     const owner = await this.deps.ownerSigners.forOwner(context.owner);
     const [conveyedInformation, ownershipVoucher] = await Promise.all([
-      sztp.signConveyedInformation(info, owner.signer, {
-        certificates: [context.owner.signingCertificate, context.owner.caCertificate],
-      }),
+      this.sign(context, info, options.contentVersion),
       this.voucherFor(context, owner.pinnedDomainCert, options.nonce),
     ]);
     return {
@@ -80,6 +91,25 @@ export class SztpAnswers {
       ownerCertificate: owner.ownerCertificateArtifact,
       ownershipVoucher,
     };
+  }
+
+  private async sign(
+    context: AnswerableContext,
+    info: sztp.ConveyedInformation,
+    contentVersion: string | undefined,
+  ): Promise<Uint8Array> {
+    // The owner certificate rides along (IOS-XE wants it); its CA is in the owner-certificate artifact.
+    const sign = async () =>
+      sztp.signConveyedInformation(info, (await this.deps.ownerSigners.forOwner(context.owner)).signer);
+    if (contentVersion === undefined) return sign();
+    const key = `${context.owner.signingKeyId}\n${contentVersion}`;
+    let signed = this.signedInformation.get(key);
+    if (signed === undefined) {
+      signed = sign();
+      this.signedInformation.set(key, signed);
+      signed.catch(() => this.signedInformation.delete(key));
+    }
+    return signed;
   }
 
   /** The ledger voucher, or a fresh nonce-bound one when the device asked with a nonce and the MASA is ours. */

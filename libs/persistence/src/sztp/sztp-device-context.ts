@@ -1,4 +1,5 @@
 import { type DataSource } from 'typeorm';
+import { preparedQuery } from './prepared-query';
 import { type StoredBootImage, type StoredConfigurationHandling } from './sztp-onboarding-profile.entity';
 import { type StoredBootstrapServer } from './sztp-owner.entity';
 
@@ -20,6 +21,8 @@ export interface SztpOwnerIdentity {
   readonly signingCertificate: Uint8Array;
   readonly bootstrapServers: readonly StoredBootstrapServer[];
   readonly ldevidValidityDays: number;
+  /** Changes whenever the row does (bootstrap servers, keys): a cache key for what derives from it. */
+  readonly version: string;
 }
 
 export interface SztpOnboardingProfile {
@@ -30,6 +33,8 @@ export interface SztpOnboardingProfile {
   readonly configurationHandling: StoredConfigurationHandling | null;
   readonly postConfigurationScript: Uint8Array | null;
   readonly issueLdevid: boolean;
+  /** Changes whenever the profile does. */
+  readonly version: string;
 }
 
 /** Everything both SZTP servers read about a device to answer it, in one round trip. */
@@ -58,7 +63,9 @@ interface ContextRow {
   signing_certificate: Buffer | null;
   bootstrap_servers: StoredBootstrapServer[] | null;
   ldevid_validity_days: number | null;
+  owner_version: string | null;
   profile_id: string | null;
+  profile_version: string | null;
   boot_image: StoredBootImage | null;
   pre_configuration_script: Buffer | null;
   configuration: Buffer | null;
@@ -72,8 +79,10 @@ const CONTEXT_QUERY = `
          v.id AS voucher_id, v.cms, v.masa_id, v.holder_tenant_id, v.pins_holder,
          o.tenant_id AS owner_tenant_id, o.ca_key_id, o.ca_certificate, o.signing_key_id,
          o.signing_certificate, o.bootstrap_servers, o.ldevid_validity_days,
+         o.updated_at::text AS owner_version,
          p.id AS profile_id, p.boot_image, p.pre_configuration_script, p.configuration,
-         p.configuration_handling, p.post_configuration_script, p.issue_ldevid
+         p.configuration_handling, p.post_configuration_script, p.issue_ldevid,
+         p.updated_at::text AS profile_version
     FROM sztp_device d
     LEFT JOIN sztp_voucher v ON v.device_id = d.id AND v.status = 'active'
     LEFT JOIN sztp_owner o ON o.tenant_id = v.holder_tenant_id
@@ -89,7 +98,7 @@ export async function loadSztpDeviceContext(
   dataSource: DataSource,
   deviceId: string,
 ): Promise<SztpDeviceContext | undefined> {
-  const rows: ContextRow[] = await dataSource.query(CONTEXT_QUERY, [deviceId]);
+  const rows = await preparedQuery<ContextRow>(dataSource, 'sztp-device-context', CONTEXT_QUERY, [deviceId]);
   const row = rows[0];
   if (row === undefined) return undefined;
   const voucher: SztpActiveVoucher | undefined =
@@ -112,6 +121,7 @@ export async function loadSztpDeviceContext(
           signingCertificate: bytes(row.signing_certificate!),
           bootstrapServers: row.bootstrap_servers ?? [],
           ldevidValidityDays: row.ldevid_validity_days!,
+          version: row.owner_version!,
         }
       : undefined;
   const profile: SztpOnboardingProfile | undefined =
@@ -124,6 +134,7 @@ export async function loadSztpDeviceContext(
           configurationHandling: row.configuration_handling,
           postConfigurationScript: optionalBytes(row.post_configuration_script),
           issueLdevid: row.issue_ldevid ?? false,
+          version: row.profile_version!,
         }
       : undefined;
   return {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sztp } from '@ztp/protocol';
 import { type DataSource } from 'typeorm';
 import { verifyActivationCode } from './activation-code';
+import { preparedQuery } from './prepared-query';
 import { ExpiringCache } from './expiring-cache';
 import { compileSerialNumberPattern, extractSerialNumber } from './serial-number-rule';
 import { SztpDeviceTypeEntity, type SztpOutputProfile } from './sztp-device-type.entity';
@@ -194,7 +195,9 @@ export class SztpDeviceIdentifier {
     const key = `${deviceTypeId}\n${serialNumber}`;
     const cached = this.deviceIds.get(key);
     if (cached !== undefined) return cached;
-    const rows: { id: string }[] = await this.options.dataSource.query(
+    const rows = await preparedQuery<{ id: string }>(
+      this.options.dataSource,
+      'sztp-device-id',
       'SELECT id FROM sztp_device WHERE device_type_id = $1 AND serial_number = $2',
       [deviceTypeId, serialNumber],
     );

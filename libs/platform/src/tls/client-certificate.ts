@@ -22,11 +22,23 @@ interface RequestLike {
 
 const MAX_CHAIN = 8;
 
+/** What each TLS connection presented, read once per connection (a device keeps its connection). */
+const presentedOnSocket = new WeakMap<TLSSocket, PresentedClientCertificate | null>();
+
 /**
  * The certificate the TLS peer presented (with its chain as the client sent it), whether or not it
  * verified: a listener that asks for certificates without rejecting leaves trust to the app.
  */
 export function tlsClientCertificate(socket: TLSSocket): PresentedClientCertificate | undefined {
+  let presented = presentedOnSocket.get(socket);
+  if (presented === undefined) {
+    presented = readPeerCertificate(socket) ?? null;
+    presentedOnSocket.set(socket, presented);
+  }
+  return presented ?? undefined;
+}
+
+function readPeerCertificate(socket: TLSSocket): PresentedClientCertificate | undefined {
   const peer = socket.getPeerCertificate(true);
   if (!peer || !peer.raw) return undefined;
   const chain: Uint8Array[] = [];
