@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RendezvousAdminModule } from './admin/rendezvous-admin.module';
 import { RendezvousFdoModule } from './fdo/rendezvous-fdo.module';
 import { SztpRedirectModule } from './sztp/sztp-redirect.module';
 
@@ -6,5 +7,5 @@ import { SztpRedirectModule } from './sztp/sztp-redirect.module';
  * The rendezvous app's own modules and controllers (the platform adds health, metrics, info, docs).
  * A new controller: declare it in a feature module and import that module here.
  */
-@Module({ imports: [RendezvousFdoModule, SztpRedirectModule] })
+@Module({ imports: [RendezvousFdoModule, RendezvousAdminModule, SztpRedirectModule] })
 export class RendezvousModule {}
