@@ -10,6 +10,7 @@ import {
 import { CertificateIssuer, type KeyCustody, parseCsr, PkiError } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { sztp } from '@ztp/protocol';
+import { WebhookEvents } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 
 /** An LDevID as delivered: the certificate and the key it certifies. */
@@ -31,8 +32,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer
 
 /**
  * RFC 9646 on the owner's bootstrap server: what to ask a device for (the csr-request), and an
- * LDevID from the owner CA for the CSR it sends back, recorded with an audit event in the same
- * transaction.
+ * LDevID from the owner CA for the CSR it sends back, recorded with an audit event and a
+ * `certificate.issued` webhook in the same transaction.
  */
 @Injectable()
 export class SztpLdevidIssuer {
@@ -43,6 +44,7 @@ export class SztpLdevidIssuer {
     private readonly dataSource: DataSource,
     @Inject(KEY_CUSTODY) custody: KeyCustody,
     @Inject(CLOCK) clock: Clock,
+    private readonly webhooks: WebhookEvents,
   ) {
     this.certificates = new CertificateIssuer({
       custody,
@@ -125,6 +127,18 @@ export class SztpLdevidIssuer {
           certificateSerial: serialHex,
           notAfter: parsed.notAfter.toISOString(),
           keySpec: csr.keySpec,
+        },
+      });
+      await this.webhooks.emit(manager, {
+        tenantId: context.owner.tenantId,
+        type: 'certificate.issued',
+        subject: `sztp-device:${device.deviceId}`,
+        data: {
+          protocol: 'sztp',
+          kind: 'ldevid',
+          serialNumber: device.serialNumber,
+          certificateSerial: serialHex,
+          notAfter: parsed.notAfter.toISOString(),
         },
       });
     });

@@ -17,6 +17,8 @@ import {
   SztpProgressEventEntity,
   SztpDeviceEntity,
   SztpOnboardingProfileEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
   type TestDatabase,
   testCertificate,
   type TestCertificate,
@@ -152,6 +154,15 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
   let router: { device: SztpDeviceEntity; idevid: TestCertificate };
 
   beforeAll(async () => {
+    await dataSource.getRepository(WebhookEndpointEntity).save({
+      tenantId: fixture.owner.id,
+      url: 'https://hooks.example/sztp',
+      description: null,
+      eventTypes: ['device.onboarded', 'certificate.issued'],
+      secretSealed: Buffer.from('sealed'),
+      enabled: true,
+      createdBy: 'test',
+    });
     router = await fixture.addDevice({ serialNumber: 'RTR-1' });
     await fixture.addProfile({
       name: 'default',
@@ -399,6 +410,12 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
         tenantId: fixture.owner.id,
         data: { serialNumber: 'RTR-CSR', keySpec: 'P-256' },
       });
+      const hooks = await dataSource
+        .getRepository(WebhookDeliveryEntity)
+        .findBy({ eventType: 'certificate.issued' });
+      expect(hooks.map((hook) => hook.payload['data'])).toEqual([
+        expect.objectContaining({ protocol: 'sztp', kind: 'ldevid', serialNumber: 'RTR-CSR' }),
+      ]);
     });
 
     it('refuses a CSR whose signature does not verify, storing nothing', async () => {
@@ -455,6 +472,12 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       ]);
       const stored = await dataSource.getRepository(SztpDeviceEntity).findOneByOrFail({ id: device.id });
       expect(stored.bootstrapState).toBe('complete');
+      const hooks = await dataSource
+        .getRepository(WebhookDeliveryEntity)
+        .findBy({ eventType: 'device.onboarded' });
+      expect(hooks.map((hook) => hook.payload['data'])).toEqual([
+        { protocol: 'sztp', deviceId: device.id, serialNumber: 'RTR-P', sshHostKeys: 1 },
+      ]);
       expect(stored.sshHostKeys).toEqual([{ algorithm: 'ssh-ed25519', keyData: hostKey.toString('base64') }]);
     });
   });

@@ -6,10 +6,12 @@ import {
   SztpMasaVoucherIssuer,
   SztpOwnerSigners,
   SztpProgressLog,
+  sztpOnboardedEvent,
   RESTCONF_ROOT,
 } from '@ztp/persistence';
 import { type KeyCustody } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
+import { WebhookEvents, WebhookEventsModule } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { SztpLdevidIssuer } from './ldevid-issuer';
 import { SztpBootstrapController } from './sztp-bootstrap.controller';
@@ -36,7 +38,10 @@ function sztpTlsSettings(config: AppConfig) {
 
 /** The SZTP bootstrap server of owner onboarding (RFC 8572 onboarding-server, RFC 9646 LDevIDs). */
 @Module({
-  imports: [TlsListenerModule.register({ name: 'SZTP bootstrap server', settings: sztpTlsSettings })],
+  imports: [
+    WebhookEventsModule,
+    TlsListenerModule.register({ name: 'SZTP bootstrap server', settings: sztpTlsSettings }),
+  ],
   controllers: [SztpBootstrapController],
   providers: [
     {
@@ -47,9 +52,16 @@ function sztpTlsSettings(config: AppConfig) {
     },
     {
       provide: SztpProgressLog,
-      inject: [DataSource, CLOCK],
-      useFactory: (dataSource: DataSource, clock: Clock) =>
-        new SztpProgressLog({ dataSource, now: () => clock.now() }),
+      inject: [DataSource, CLOCK, WebhookEvents],
+      useFactory: (dataSource: DataSource, clock: Clock, webhooks: WebhookEvents) =>
+        new SztpProgressLog({
+          dataSource,
+          now: () => clock.now(),
+          inTransaction: async (manager, recorded) => {
+            const onboarded = sztpOnboardedEvent(recorded);
+            if (onboarded) await webhooks.emit(manager, onboarded);
+          },
+        }),
     },
     {
       provide: SztpAnswers,

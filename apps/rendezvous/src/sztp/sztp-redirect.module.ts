@@ -7,9 +7,11 @@ import {
   SztpMasaVoucherIssuer,
   SztpOwnerSigners,
   SztpProgressLog,
+  sztpOnboardedEvent,
 } from '@ztp/persistence';
 import { type KeyCustody } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
+import { WebhookEvents, WebhookEventsModule } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { SztpRedirectController } from './sztp-redirect.controller';
 import { SztpRedirectService } from './sztp-redirect.service';
@@ -35,7 +37,10 @@ function sztpTlsSettings(config: AppConfig) {
 
 /** The SZTP redirect server of rendezvous (RFC 8572 redirect-server). */
 @Module({
-  imports: [TlsListenerModule.register({ name: 'SZTP redirect server', settings: sztpTlsSettings })],
+  imports: [
+    WebhookEventsModule,
+    TlsListenerModule.register({ name: 'SZTP redirect server', settings: sztpTlsSettings }),
+  ],
   controllers: [SztpRedirectController],
   providers: [
     {
@@ -46,9 +51,16 @@ function sztpTlsSettings(config: AppConfig) {
     },
     {
       provide: SztpProgressLog,
-      inject: [DataSource, CLOCK],
-      useFactory: (dataSource: DataSource, clock: Clock) =>
-        new SztpProgressLog({ dataSource, now: () => clock.now() }),
+      inject: [DataSource, CLOCK, WebhookEvents],
+      useFactory: (dataSource: DataSource, clock: Clock, webhooks: WebhookEvents) =>
+        new SztpProgressLog({
+          dataSource,
+          now: () => clock.now(),
+          inTransaction: async (manager, recorded) => {
+            const onboarded = sztpOnboardedEvent(recorded);
+            if (onboarded) await webhooks.emit(manager, onboarded);
+          },
+        }),
     },
     {
       provide: SztpAnswers,

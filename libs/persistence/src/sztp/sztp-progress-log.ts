@@ -1,5 +1,5 @@
 import { sztp } from '@ztp/protocol';
-import { type DataSource } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { type StoredSshHostKey, SztpDeviceEntity, type SztpBootstrapState } from './sztp-device.entity';
 import { SztpProgressEventEntity, type SztpServerRole } from './sztp-progress-event.entity';
 
@@ -21,13 +21,27 @@ export function bootstrapStateAfter(progressType: sztp.ProgressType): SztpBootst
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/** What was recorded, for work that must commit with it (webhooks through their outbox). */
+export interface RecordedProgress {
+  readonly device: SztpDeviceEntity;
+  readonly event: SztpProgressEventEntity;
+  readonly state: SztpBootstrapState;
+}
+
 /**
  * The per-device bootstrapping log: every report-progress call is kept as an event, and the device
  * row carries the current state, the last report and, from bootstrap-complete, the SSH host keys
  * and trust anchors it reported. Event and state change commit together.
  */
 export class SztpProgressLog {
-  constructor(private readonly deps: { dataSource: DataSource; now: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      now: () => Date;
+      /** Runs in the report's transaction (e.g. raising device.onboarded on bootstrap-complete). */
+      inTransaction?: (manager: EntityManager, recorded: RecordedProgress) => Promise<void>;
+    },
+  ) {}
 
   async record(
     report: SztpProgressReport,
@@ -70,7 +84,35 @@ export class SztpProgressLog {
           ...(complete ? { sshHostKeys, trustAnchorCerts, onboardedAt: receivedAt } : {}),
         },
       );
+      await this.deps.inTransaction?.(manager, { device, event, state });
       return { event, state };
     });
   }
+}
+
+/**
+ * The `device.onboarded` webhook event a bootstrap-complete report raises for the device's holder
+ * (the same event FDO raises after TO2), or undefined for any other report.
+ */
+export function sztpOnboardedEvent(recorded: RecordedProgress):
+  | {
+      tenantId: string;
+      type: 'device.onboarded';
+      subject: string;
+      data: Record<string, unknown>;
+    }
+  | undefined {
+  const { device, event } = recorded;
+  if (event.progressType !== 'bootstrap-complete' || event.holderTenantId === null) return undefined;
+  return {
+    tenantId: event.holderTenantId,
+    type: 'device.onboarded',
+    subject: `sztp-device:${device.id}`,
+    data: {
+      protocol: 'sztp',
+      deviceId: device.id,
+      serialNumber: device.serialNumber,
+      sshHostKeys: event.sshHostKeys?.length ?? 0,
+    },
+  };
 }

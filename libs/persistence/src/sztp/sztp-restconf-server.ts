@@ -18,7 +18,7 @@ import {
   type SztpDeviceIdentifier,
 } from './sztp-device-identifier';
 import { type SztpProgressLog } from './sztp-progress-log';
-import { type SztpProgressEventEntity, type SztpServerRole } from './sztp-progress-event.entity';
+import { type SztpServerRole } from './sztp-progress-event.entity';
 
 /** One RESTCONF operation request, as the HTTP layer saw it. */
 export interface RestconfOperationRequest {
@@ -47,8 +47,6 @@ export interface SztpServerBehaviour {
     device: IdentifiedSztpDevice,
     input: sztp.GetBootstrappingDataInput,
   ): Promise<sztp.GetBootstrappingDataOutput>;
-  /** Called after a progress report is stored (webhooks, metrics). */
-  progressRecorded?(device: IdentifiedSztpDevice, event: SztpProgressEventEntity): Promise<void> | void;
 }
 
 export interface SztpRestconfServerDeps {
@@ -69,19 +67,6 @@ export interface SztpRestconfServerDeps {
  */
 export class SztpRestconfServer {
   constructor(private readonly deps: SztpRestconfServerDeps) {}
-
-  /** The report is stored: a failing follow-up (webhook) is logged, never the device's problem. */
-  private async afterProgress(
-    device: IdentifiedSztpDevice,
-    event: SztpProgressEventEntity,
-    requestId: string | undefined,
-  ): Promise<void> {
-    try {
-      await this.deps.behaviour.progressRecorded?.(device, event);
-    } catch (err) {
-      this.deps.log.failed(err, { operation: REPORT_PROGRESS, serialNumber: device.serialNumber, requestId });
-    }
-  }
 
   async handle(request: RestconfOperationRequest): Promise<RestconfResponse> {
     let encoding: Encoding = sztp.encodingForMediaType(request.contentType) ?? 'json';
@@ -108,13 +93,12 @@ export class SztpRestconfServer {
         };
       }
       const input = sztp.parseReportProgressInput(text, encodings.request);
-      const { event } = await this.deps.progress.record({
+      await this.deps.progress.record({
         deviceId: device.deviceId,
         server: this.deps.behaviour.role,
         input,
         ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}),
       });
-      await this.afterProgress(device, event, request.requestId);
       return { status: 204, headers: {} };
     } catch (err) {
       const details = {
