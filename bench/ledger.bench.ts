@@ -21,6 +21,9 @@ const TRANSFER_VOUCHERS = 3000;
 
 interface ImportCtx {
   harness: LedgerHarness;
+  /** Process CPU time (user + system, µs) spent in import calls, and vouchers they imported. */
+  cpuMicros: number;
+  imported: number;
   tenant: LedgerTenant;
   batches: string[];
   next: number;
@@ -73,14 +76,24 @@ export const benchmarks: BenchCase<ImportCtx | TransferCtx>[] = [
       const batches = Array.from({ length: IMPORT_BATCHES }, (_, i) =>
         pemOf(vouchers.slice(i * BATCH, (i + 1) * BATCH)),
       );
-      return { harness, tenant, batches, next: 0 };
+      return { harness, tenant, batches, next: 0, cpuMicros: 0, imported: 0 };
     },
     op: async (ctx) => {
       const c = ctx as ImportCtx;
       const pem = c.batches[c.next++];
       if (pem === undefined)
         throw new Error('ledger.import ran out of prepared batches; raise IMPORT_BATCHES');
+      const cpu = process.cpuUsage();
       await importPem(c.harness, c.tenant, pem);
+      const used = process.cpuUsage(cpu);
+      c.cpuMicros += used.user + used.system;
+      c.imported += BATCH;
+    },
+    // CPU time per imported voucher, all threads of this process (client, server, PGlite and the
+    // verification threads): what an import costs whatever else the machine runs.
+    extra: (ctx) => {
+      const c = ctx as ImportCtx;
+      return { cpu_us_per_voucher: Math.round(c.cpuMicros / c.imported) };
     },
     teardown: (ctx) => (ctx as ImportCtx).harness.close(),
   },

@@ -239,6 +239,31 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
       before,
     );
 
+    // Large batches are checked on worker threads: the same verdicts, the same index.
+    const many = await Promise.all(
+      Array.from({ length: 120 }, () =>
+        extendTo(manufacture(outsider.publicKey), outsider.privateKey, reseller.publicKey),
+      ),
+    );
+    const withBad = [...many.slice(0, 70), notOurs, ...many.slice(70)];
+    const threaded = await http
+      .post('/v1/vouchers')
+      .set(as(reseller))
+      .set('Content-Type', 'application/x-pem-file')
+      .send(pemOf(withBad))
+      .expect(422);
+    expect(threaded.body).toMatchObject({
+      index: 70,
+      errors: [expect.objectContaining({ index: 70, code: 'not-owner' })],
+    });
+    const imported = await http
+      .post('/v1/vouchers')
+      .set(as(reseller))
+      .set('Content-Type', 'application/x-pem-file')
+      .send(pemOf(many))
+      .expect(201);
+    expect(imported.body.count).toBe(120);
+
     const boundary = 'ztp-test-boundary';
     const multipart = Buffer.concat([
       Buffer.from(

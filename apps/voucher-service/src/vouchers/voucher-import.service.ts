@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { OwnerKeyEntity } from '@ztp/persistence';
 import { type WebhookEventInput, WebhookEvents } from '@ztp/queue';
-import { parseVoucher, verifyVoucher, VoucherError } from '@ztp/protocol';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { isUniqueViolation, ledgerProblem } from './ledger-problems';
 import { type UploadedVoucher } from './upload/voucher-upload';
-import { voucherFacts, type VoucherFacts } from './voucher-facts';
+import { type VoucherFacts } from './voucher-facts';
 import { VoucherReceivedHooks } from './voucher-received-hooks';
+import { VoucherVerifier } from './verify/voucher-verifier';
 
-/** Largest single voucher accepted (bytes). */
-const MAX_VOUCHER_BYTES = 1024 * 1024;
 /** Rows per multi-row INSERT (7 parameters each, well under PostgreSQL's 65535). */
 const INSERT_CHUNK = 1000;
 /** Problems listed in a refused batch's answer. */
@@ -53,6 +51,7 @@ export class VoucherImportService {
     private readonly audit: LedgerAudit,
     private readonly webhooks: WebhookEvents,
     private readonly receivedHooks: VoucherReceivedHooks,
+    private readonly verifier: VoucherVerifier,
   ) {}
 
   async import(
@@ -139,25 +138,26 @@ export class VoucherImportService {
         })
       ).map((key) => key.publicKeySha256),
     );
+    const readable = uploads.filter(
+      (upload): upload is UploadedVoucher & { bytes: Uint8Array } => !!upload.bytes,
+    );
+    const checks = await this.verifier.checkAll(readable.map((upload) => upload.bytes));
+    const checkOf = new Map(readable.map((upload, i) => [upload.index, checks[i]!]));
     const problems: ImportProblem[] = [];
     const checked: Checked[] = [];
     const seen = new Map<string, number>();
     for (const upload of uploads) {
       if (problems.length >= MAX_REPORTED) break;
-      if (!upload.bytes) {
+      const check = checkOf.get(upload.index);
+      if (!upload.bytes || !check) {
         problems.push({ index: upload.index, code: 'malformed', detail: upload.problem ?? 'unreadable' });
         continue;
       }
-      let facts: VoucherFacts;
-      try {
-        const voucher = parseVoucher(upload.bytes, { maxBytes: MAX_VOUCHER_BYTES });
-        verifyVoucher(voucher);
-        facts = voucherFacts(voucher);
-      } catch (err) {
-        if (!(err instanceof VoucherError)) throw err;
-        problems.push({ index: upload.index, code: err.code, detail: err.message });
+      if (!check.ok) {
+        problems.push({ index: upload.index, code: check.code, detail: check.detail });
         continue;
       }
+      const facts = check.facts;
       const earlier = seen.get(facts.guid);
       if (earlier !== undefined) {
         problems.push({

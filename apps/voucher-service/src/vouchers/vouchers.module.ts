@@ -6,6 +6,7 @@ import { DeviceStatusService } from './device-status.service';
 import { ImportBodyInterceptor } from './upload/import-body.interceptor';
 import { VoucherDeleteService } from './voucher-delete.service';
 import { VoucherImportService } from './voucher-import.service';
+import { VoucherVerifier } from './verify/voucher-verifier';
 import { VoucherQueryService } from './voucher-query.service';
 import { VoucherReceivedHooks } from './voucher-received-hooks';
 import { VouchersController } from './vouchers.controller';
@@ -16,6 +17,7 @@ import { VouchersController } from './vouchers.controller';
   controllers: [VouchersController],
   providers: [
     VoucherImportService,
+    VoucherVerifier,
     VoucherQueryService,
     VoucherDeleteService,
     DeviceStatusService,
