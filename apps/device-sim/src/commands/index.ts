@@ -2,6 +2,8 @@ import { type DeviceSimCommand } from './command';
 import { diCommand } from './di';
 import { runCommand } from './run';
 import { sztpCommand } from './sztp';
+import { onboardCommand } from './onboard';
+import { to2Command } from './to2';
 
 export type { CommandContext, DeviceSimCommand } from './command';
 
@@ -9,4 +11,10 @@ export type { CommandContext, DeviceSimCommand } from './command';
  * Every `device-sim` command, in help order. To add one: write commands/<name>.ts exporting a
  * DeviceSimCommand and append it here (one line).
  */
-export const COMMANDS: readonly DeviceSimCommand[] = [diCommand, runCommand, sztpCommand];
+export const COMMANDS: readonly DeviceSimCommand[] = [
+  diCommand,
+  runCommand,
+  sztpCommand,
+  to2Command,
+  onboardCommand,
+];
