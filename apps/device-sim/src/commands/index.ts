@@ -4,6 +4,7 @@ import { runCommand } from './run';
 import { sztpCommand } from './sztp';
 import { onboardCommand } from './onboard';
 import { to2Command } from './to2';
+import { to1Command } from './to1';
 
 export type { CommandContext, DeviceSimCommand } from './command';
 
@@ -17,4 +18,5 @@ export const COMMANDS: readonly DeviceSimCommand[] = [
   sztpCommand,
   to2Command,
   onboardCommand,
+  to1Command,
 ];
