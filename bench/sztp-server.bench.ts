@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
@@ -65,7 +66,8 @@ interface Ctx {
   server: Server;
   devices: Device[];
   masa: Uint8Array;
-  body: string;
+  /** Send a fresh nonce each time (the server then signs a nonce-bound voucher per answer). */
+  withNonce: boolean;
   next: number;
   checked: boolean;
   /** Server CPU time when the load started, and answers since. */
@@ -88,7 +90,7 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
-function post(ctx: Ctx, device: Device): Promise<{ status: number; body: string }> {
+function post(ctx: Ctx, device: Device, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${ctx.server.url}${GBD}`,
@@ -98,7 +100,7 @@ function post(ctx: Ctx, device: Device): Promise<{ status: number; body: string 
         headers: {
           'content-type': JSON_TYPE,
           accept: JSON_TYPE,
-          'content-length': Buffer.byteLength(ctx.body),
+          'content-length': Buffer.byteLength(body),
         },
       },
       (res) => {
@@ -111,11 +113,20 @@ function post(ctx: Ctx, device: Device): Promise<{ status: number; body: string 
       },
     );
     req.on('error', reject);
-    req.end(ctx.body);
+    req.end(body);
   });
 }
 
-async function setup(): Promise<Ctx> {
+function input(ctx: Ctx): { body: string; nonce?: Uint8Array } {
+  const nonce = ctx.withNonce ? new Uint8Array(randomBytes(32)) : undefined;
+  const body = sztp.serializeGetBootstrappingDataInput(
+    { signedDataPreferred: true, ...(nonce ? { nonce } : {}) },
+    'json',
+  );
+  return { body, ...(nonce ? { nonce } : {}) };
+}
+
+async function setup(withNonce: boolean): Promise<Ctx> {
   const server = await startServer();
   const ca = readFileSync(join(server.dir, 'server-ca.pem'), 'utf8');
   const devices = server.devices.map((device) => ({
@@ -129,29 +140,39 @@ async function setup(): Promise<Ctx> {
     }),
   }));
   const masa = sztp.certificatesFromPem(readFileSync(join(server.dir, 'masa.pem'), 'utf8'))[0]!;
-  const body = sztp.serializeGetBootstrappingDataInput({ signedDataPreferred: true }, 'json');
-  const ctx: Ctx = { server, devices, masa, body, next: 0, checked: false, serverCpuStartMs: 0, answers: 0 };
+  const ctx: Ctx = {
+    server,
+    devices,
+    masa,
+    withNonce,
+    next: 0,
+    checked: false,
+    serverCpuStartMs: 0,
+    answers: 0,
+  };
   // A server that has been answering for a while (JIT-compiled, caches and statements warm): the
   // runner's own half-second warm-up is far too short for that.
   const warmUntil = performance.now() + WARM_UP_MS;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < warmUntil) await post(ctx, devices[ctx.next++ % devices.length]!);
+      while (performance.now() < warmUntil)
+        await post(ctx, devices[ctx.next++ % devices.length]!, input(ctx).body);
     }),
   );
   ctx.serverCpuStartMs = processCpuMs(server.child.pid);
   return ctx;
 }
 
-export const benchmarks: BenchCase<Ctx>[] = [
-  {
-    name: 'sztp.bootstrap',
+function bootstrapBench(name: string, withNonce: boolean): BenchCase<Ctx> {
+  return {
+    name,
     concurrency: CONCURRENCY,
     durationMs: 5000,
-    setup,
+    setup: () => setup(withNonce),
     op: async (ctx) => {
       const device = ctx.devices[ctx.next++ % ctx.devices.length]!;
-      const response = await post(ctx, device);
+      const { body, nonce } = input(ctx);
+      const response = await post(ctx, device, body);
       if (response.status !== 200)
         throw new Error(`get-bootstrapping-data: HTTP ${response.status} ${response.body}`);
       ctx.answers++;
@@ -163,8 +184,10 @@ export const benchmarks: BenchCase<Ctx>[] = [
           manufacturerTrust: { masaCertificate: ctx.masa },
           serialNumber: device.serialNumber,
           now: new Date(),
+          ...(nonce ? { nonce } : {}),
         });
-        if (!verified.conveyed.signed) throw new Error('unsigned answer');
+        if (!verified.conveyed.signed || (nonce && verified.voucher?.voucher.nonce === undefined))
+          throw new Error('not the signed answer expected');
       }
     },
     extra: (ctx) => {
@@ -178,5 +201,17 @@ export const benchmarks: BenchCase<Ctx>[] = [
       for (const device of ctx.devices) device.agent.destroy();
       await stopServer(ctx.server);
     },
-  },
+  };
+}
+
+/**
+ * sztp.bootstrap: no nonce, so the device's ledger voucher serves and the whole signed answer for a
+ * (profile version, voucher) is reused; the server still identifies the device and reads its
+ * context (holder, profile version) from the database on every request.
+ * sztp.bootstrap.nonce: a fresh nonce each time, so every answer carries a nonce-bound voucher the
+ * MASA signs for that request (the signed conveyed information of the profile is still reused).
+ */
+export const benchmarks: BenchCase<Ctx>[] = [
+  bootstrapBench('sztp.bootstrap', false),
+  bootstrapBench('sztp.bootstrap.nonce', true),
 ];

@@ -30,6 +30,14 @@ export class SztpAnswers {
    * voucher binds the device). Entries go with the version they were made for.
    */
   private readonly signedInformation = new ExpiringCache<string, Promise<Uint8Array>>(1_000, 10 * 60_000);
+  /**
+   * Whole signed answers without a nonce, by content version and voucher (both immutable): the same
+   * object comes back, so its serialisation can be memoised too (see SztpRestconfServer).
+   */
+  private readonly signedOutputs = new ExpiringCache<string, Promise<sztp.GetBootstrappingDataOutput>>(
+    10_000,
+    10 * 60_000,
+  );
 
   constructor(
     private readonly deps: {
@@ -81,6 +89,24 @@ export class SztpAnswers {
     },
   ): Promise<sztp.GetBootstrappingDataOutput> {
     if (!options.signed) return { conveyedInformation: sztp.encodeUnsignedConveyedInformation(info) };
+    if (options.nonce === undefined && options.contentVersion !== undefined) {
+      const key = `${context.owner.signingKeyId}\n${options.contentVersion}\n${context.voucher.id}`;
+      let output = this.signedOutputs.get(key);
+      if (output === undefined) {
+        output = this.signedOutput(context, info, options);
+        this.signedOutputs.set(key, output);
+        output.catch(() => this.signedOutputs.delete(key));
+      }
+      return output;
+    }
+    return this.signedOutput(context, info, options);
+  }
+
+  private async signedOutput(
+    context: AnswerableContext,
+    info: sztp.ConveyedInformation,
+    options: { readonly nonce?: Uint8Array; readonly contentVersion?: string },
+  ): Promise<sztp.GetBootstrappingDataOutput> {
     const owner = await this.deps.ownerSigners.forOwner(context.owner);
     const [conveyedInformation, ownershipVoucher] = await Promise.all([
       this.sign(context, info, options.contentVersion),

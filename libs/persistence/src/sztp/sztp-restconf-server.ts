@@ -89,7 +89,7 @@ export class SztpRestconfServer {
         return {
           status: 200,
           headers: { 'Content-Type': sztp.mediaTypeFor(encoding) },
-          body: sztp.serializeGetBootstrappingDataOutput(output, encoding),
+          body: serializedOutput(output, encoding),
         };
       }
       const input = sztp.parseReportProgressInput(text, encodings.request);
@@ -125,6 +125,18 @@ export class SztpRestconfServer {
       };
     }
   }
+}
+
+const serialized = new WeakMap<sztp.GetBootstrappingDataOutput, Partial<Record<Encoding, string>>>();
+
+/** An answer's body, serialised once per answer object and encoding (answers are reused; see SztpAnswers). */
+function serializedOutput(output: sztp.GetBootstrappingDataOutput, encoding: Encoding): string {
+  let bodies = serialized.get(output);
+  if (bodies === undefined) {
+    bodies = {};
+    serialized.set(output, bodies);
+  }
+  return (bodies[encoding] ??= sztp.serializeGetBootstrappingDataOutput(output, encoding));
 }
 
 /** Writes a RESTCONF response (or host-meta) to a Node response. */
