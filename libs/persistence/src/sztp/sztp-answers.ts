@@ -32,11 +32,12 @@ export class SztpAnswers {
   private readonly signedInformation = new ExpiringCache<string, Promise<Uint8Array>>(1_000, 10 * 60_000);
   /**
    * Whole signed answers without a nonce, by content version and voucher (both immutable): the same
-   * object comes back, so its serialisation can be memoised too (see SztpRestconfServer).
+   * object comes back, so its serialisation can be memoised too (see SztpRestconfServer). About
+   * 15 kB each with the serialisation; bounded to what a busy minute of retrying devices needs.
    */
   private readonly signedOutputs = new ExpiringCache<string, Promise<sztp.GetBootstrappingDataOutput>>(
-    10_000,
-    10 * 60_000,
+    1_000,
+    60_000,
   );
 
   constructor(
