@@ -11,10 +11,13 @@ import { type BenchCase } from './types';
  * The rendezvous server under load, on loopback: the app runs in a child process (its own core and
  * event loop, as in production; on DATABASE_URL when set, else on an embedded PGlite in that
  * process) and this process is the client, so both share this machine's cores.
- * `rv.to1`: complete TO1 exchanges (30 -> 31 -> 32 -> 33) per second, each by another registered
- * device, the EAT signed by a P-256 device key. `rv.to0`: complete TO0 registrations (20 -> 21 ->
- * 22 -> 23) per second of P-256 vouchers with one entry. The server logs at warn (per-request info
- * lines off), as a busy rendezvous would run.
+ * `rv.to1`: complete TO1 exchanges (30 -> 31 -> 32 -> 33) per second, by DEVICES registered devices
+ * in turn, each with its own P-256 key signing the EAT. A device comes round again only after
+ * DEVICES / rate seconds (2 s at 2,000/s), past the 2 s lookup cache: every HelloRV reads the
+ * database and imports the device key, as a device's one TO1 would; ProveToRV reuses that read.
+ * `rv.to0`: complete TO0 registrations (20 -> 21 -> 22 -> 23) per second of P-256 vouchers with one
+ * entry. `server_cpu_ms_per_op` is the server process's CPU time per operation. The server logs
+ * at warn (per-request info lines off), as a busy rendezvous would run.
  */
 const DEVICES = 4000;
 const CONCURRENCY = 32;
