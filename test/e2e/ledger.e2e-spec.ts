@@ -385,6 +385,21 @@ describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] 
   });
 });
 
+/** `node bin/device-sim.js ...`: the real launcher, its output and exit code. */
+function deviceSim(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/device-sim.js'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
 describe('the embedded default seeds a demo', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-demo-'));
   let launcher: Launcher | undefined;
@@ -395,34 +410,24 @@ describe('the embedded default seeds a demo', () => {
   });
 
   it.skipIf(process.env['DATABASE_URL'])(
-    'prints credentials; device-sim di lands the voucher at the demo owner with no API call',
+    'prints credentials; device-sim di then device-sim onboard work with no API call',
     async () => {
       const { env } = await baseEnv(dataDir);
       launcher = await Launcher.start(env);
       const ownerKey = /demo-owner \([0-9a-f-]+\)\n\s+admin API key:\s+(ztp_\S+)/.exec(launcher.output)?.[1];
       expect(ownerKey, launcher.output).toBeDefined();
       expect(launcher.output).toMatch(/X-Station-Key ztpst_/);
-      const sim = spawn(
-        process.execPath,
-        [
-          join(REPO_ROOT, 'bin/device-sim.js'),
-          'di',
-          '--url',
-          launcher.urls.voucher,
-          '--credential',
-          join(dataDir, 'device.json'),
-          '--json',
-        ],
-        {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      sim.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      sim.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      expect(await new Promise((resolve) => sim.on('exit', resolve)), out).toBe(0);
-      const { guid } = JSON.parse(out);
+      const credentialFile = join(dataDir, 'device.json');
+      const di = await deviceSim([
+        'di',
+        '--url',
+        launcher.urls.voucher,
+        '--credential',
+        credentialFile,
+        '--json',
+      ]);
+      expect(di.code, di.out).toBe(0);
+      const { guid } = JSON.parse(di.out);
       let held: { numEntries: number; ownerKeyId: string | null } | undefined;
       for (let attempt = 0; attempt < 50 && !held; attempt++) {
         const response = await fetch(`${launcher.urls.voucher}/v1/vouchers?guid=${guid}`, {
@@ -434,6 +439,19 @@ describe('the embedded default seeds a demo', () => {
         if (!held) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(held).toMatchObject({ numEntries: 1, ownerKeyId: expect.any(String) });
+
+      // First boot: TO1 at the local rendezvous (TO0 was requested when the owner got the voucher),
+      // then TO2 with the owner; the owner now holds the replacement voucher.
+      const onboard = await deviceSim(['onboard', '--credential', credentialFile]);
+      expect(onboard.code, onboard.out).toBe(0);
+      expect(onboard.out).toMatch(/TO2 done/);
+      const status = await fetch(`${launcher.urls.voucher}/v1/devices/${guid}`, {
+        headers: { Authorization: `Bearer ${ownerKey}` },
+      });
+      expect(await status.json()).toMatchObject({
+        voucher: { status: 'active', device: { lifecycle: 'onboarded' } },
+        replaces: { guid },
+      });
     },
   );
 });

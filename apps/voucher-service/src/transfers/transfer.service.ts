@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import {
+  afterCommit,
   DeviceEntity,
   type OwnerKeyEntity,
   TenantEntity,
@@ -19,7 +20,7 @@ import {
   VoucherError,
   voucherOwnerKey,
 } from '@ztp/protocol';
-import { WebhookEvents } from '@ztp/queue';
+import { JobQueues, requestTo0Registration, WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { OwnerKeyService } from '../owner-keys/owner-key.service';
@@ -59,7 +60,8 @@ export interface ListTransfersQuery {
  * on acceptance the voucher row is updated in place (bytes, entries, owner key, holder), so there
  * is still exactly one active voucher per GUID and one holder; the transfer row keeps the bytes
  * from before and after. Signing happens before the transaction, which then checks the voucher has
- * not changed meanwhile.
+ * not changed meanwhile. After an acceptance commits, TO0 is requested for the voucher at once
+ * (requestTo0Registration; the worker decides whether it applies to the new holder).
  */
 @Injectable()
 export class TransferService {
@@ -71,6 +73,7 @@ export class TransferService {
     private readonly audit: LedgerAudit,
     private readonly webhooks: WebhookEvents,
     private readonly receivedHooks: VoucherReceivedHooks,
+    private readonly queues: JobQueues,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -442,6 +445,8 @@ export class TransferService {
       subject: `transfer:${transfer.id}`,
       data: { ...data, toTenantId: recipientId },
     });
+    // The new holder registers the device at rendezvous (TO0) now rather than at the next scan.
+    afterCommit(manager, () => requestTo0Registration(this.queues, voucher.id));
     const device = await manager.getRepository(DeviceEntity).findOneBy({ id: voucher.deviceId });
     await this.receivedHooks.run(manager, {
       tenantId: recipientId,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@ztp/auth';
-import { WebhookEventsModule } from '@ztp/queue';
+import { QueueModule, WebhookEventsModule } from '@ztp/queue';
 import { AuditModule } from '../audit/audit.module';
 import { OwnerKeysModule } from '../owner-keys/owner-keys.module';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -10,7 +10,15 @@ import { TransferService } from './transfer.service';
 
 /** Voucher hand-overs between tenants and out of the service. */
 @Module({
-  imports: [AuthModule, AuditModule, WebhookEventsModule, OwnerKeysModule, TenantsModule, VouchersModule],
+  imports: [
+    AuthModule,
+    AuditModule,
+    QueueModule,
+    WebhookEventsModule,
+    OwnerKeysModule,
+    TenantsModule,
+    VouchersModule,
+  ],
   controllers: [TransfersController],
   providers: [TransferService],
   exports: [TransferService],

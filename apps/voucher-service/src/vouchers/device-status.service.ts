@@ -6,6 +6,8 @@ import { VOUCHER_VIEW_SQL, voucherView, type VoucherView, type VoucherViewRow } 
 export interface DeviceStatus {
   /** The tenant's latest voucher for the device (holder: this tenant). */
   voucher: VoucherView;
+  /** When that voucher is a replacement (made by TO2): the voucher and GUID it replaced. */
+  replaces: { voucherId: string; guid: string } | null;
   /** When that voucher was replaced after onboarding: the replacement (GUID the device now has). */
   replacement: { voucherId: string; guid: string; status: string; heldByYou: boolean } | null;
   /** Hand-overs of the device's vouchers this tenant took part in, oldest first. */
@@ -58,6 +60,9 @@ export class DeviceStatusService {
       `SELECT id, guid, status, holder_tenant_id FROM voucher WHERE replaces_voucher_id = $1 ORDER BY created_at DESC LIMIT 1`,
       [voucher.id],
     );
+    const [replaced] = voucher.replacesVoucherId
+      ? await this.dataSource.query(`SELECT id, guid FROM voucher WHERE id = $1`, [voucher.replacesVoucherId])
+      : [];
     const transfers: Record<string, string | Date | null>[] = await this.dataSource.query(
       `SELECT t.id, t.status, t.guid, t.from_tenant_id, t.to_tenant_id, t.created_at, t.decided_at
          FROM transfer t JOIN voucher v ON v.id = t.voucher_id
@@ -72,6 +77,7 @@ export class DeviceStatusService {
     );
     return {
       voucher,
+      replaces: replaced ? { voucherId: replaced.id, guid: replaced.guid } : null,
       replacement: replacement
         ? {
             voucherId: replacement.id,

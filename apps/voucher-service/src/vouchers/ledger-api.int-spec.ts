@@ -165,7 +165,12 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
       await http.get(`/v1/tenants/${owner.id}`).set(as(other)).expect(404);
     }
     const status = await http.get(`/v1/devices/${guid}`).set(as(owner)).expect(200);
-    expect(status.body).toMatchObject({ voucher: { id, status: 'active' }, replacement: null, to0: [] });
+    expect(status.body).toMatchObject({
+      voucher: { id, status: 'active' },
+      replaces: null,
+      replacement: null,
+      to0: [],
+    });
     expect(status.body.transfers).toEqual([
       expect.objectContaining({ id: second.body.id, direction: 'incoming', status: 'accepted' }),
     ]);

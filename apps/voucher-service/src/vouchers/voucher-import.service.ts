@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { OwnerKeyEntity } from '@ztp/persistence';
-import { type WebhookEventInput, WebhookEvents } from '@ztp/queue';
+import { afterCommit, OwnerKeyEntity } from '@ztp/persistence';
+import { JobQueues, requestTo0Registration, type WebhookEventInput, WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { isUniqueViolation, ledgerProblem } from './ledger-problems';
@@ -14,6 +14,8 @@ import { VoucherVerifier } from './verify/voucher-verifier';
 const INSERT_CHUNK = 1000;
 /** Problems listed in a refused batch's answer. */
 const MAX_REPORTED = 20;
+/** Imports up to this size ask for TO0 at once; larger ones are picked up by the worker's TO0 scan. */
+const IMMEDIATE_TO0_UP_TO = 100;
 /** GUIDs listed in a voucher.received webhook (the audit event lists them all). */
 const MAX_WEBHOOK_GUIDS = 1000;
 
@@ -52,6 +54,7 @@ export class VoucherImportService {
     private readonly webhooks: WebhookEvents,
     private readonly receivedHooks: VoucherReceivedHooks,
     private readonly verifier: VoucherVerifier,
+    private readonly queues: JobQueues,
   ) {}
 
   async import(
@@ -96,6 +99,10 @@ export class VoucherImportService {
           },
         };
         await this.webhooks.emit(manager, event);
+        if (voucherIds.length <= IMMEDIATE_TO0_UP_TO)
+          afterCommit(manager, async () => {
+            for (const id of voucherIds) await requestTo0Registration(this.queues, id);
+          });
         await this.receivedHooks.run(manager, {
           tenantId,
           source: 'import',

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@ztp/auth';
-import { WebhookEventsModule } from '@ztp/queue';
+import { QueueModule, WebhookEventsModule } from '@ztp/queue';
 import { AuditModule } from '../audit/audit.module';
 import { DeviceStatusService } from './device-status.service';
 import { ImportBodyInterceptor } from './upload/import-body.interceptor';
@@ -13,7 +13,7 @@ import { VouchersController } from './vouchers.controller';
 
 /** The voucher ledger: import, list, get, delete, per-device status. */
 @Module({
-  imports: [AuthModule, AuditModule, WebhookEventsModule],
+  imports: [AuthModule, AuditModule, QueueModule, WebhookEventsModule],
   controllers: [VouchersController],
   providers: [
     VoucherImportService,

@@ -7,7 +7,7 @@ import { checkVoucher, type VoucherCheck } from './voucher-check';
 const PARALLEL_FROM = 64;
 const MAX_THREADS = 4;
 /** Threads are started this long after the app is up (loading their modules takes a second or two of CPU). */
-const WARM_UP_AFTER_MS = 2000;
+const WARM_UP_AFTER_MS = 10_000;
 
 interface Pending {
   worker: Worker;
