@@ -1,0 +1,474 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '@ztp/config';
+import { type DeviceCredential, type Fetch, FdoHttpSession, runTo0, runTo1, runTo2 } from '@ztp/fdo-client';
+import {
+  ConfigBundleEntity,
+  createTestDatabase,
+  DeviceEntity,
+  encodeOwnerProgram,
+  ENTITIES,
+  type TestDatabase,
+  VoucherEntity,
+} from '@ztp/persistence';
+import { createApp, createRootLogger, NestLoggerAdapter, runMain, startRuntime } from '@ztp/platform';
+import { createCsr, parseCsr } from '@ztp/pki';
+import {
+  buildRendezvousInfo,
+  buildRvTo2Addr,
+  computeFdoHash,
+  computeFdoHmac,
+  createSoftwareSigner,
+  createVoucher,
+  encodeOvHeader,
+  encodePublicKey,
+  encodeRendezvousInfo,
+  extendVoucher,
+  guidToHex,
+  HashAlg,
+  KexSuite,
+  newGuid,
+  RawCbor,
+  type Signer,
+} from '@ztp/protocol';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { OWNER_ONBOARDING_APP } from '../apps/owner-onboarding/src/owner-onboarding.app';
+import {
+  createOwner,
+  testCustody,
+  testKey,
+  testManufacturer,
+  type TestOwner,
+} from '../apps/owner-onboarding/src/testing/onboarding-fixtures';
+import { RENDEZVOUS_APP } from '../apps/rendezvous/src/rendezvous.app';
+import { type BenchCase } from './types';
+
+/**
+ * `onboard.fdo`: complete first-boot onboardings per second, TO1 (30-33 at rendezvous) then TO2
+ * (60-71 at owner-onboarding), each by another device, 32 devices in flight. Devices: P-256 keys
+ * (ES256), ECDH256, A128GCM, ServiceInfo = devmod only (no owner modules: each device's bundle is
+ * empty, rendered before the run), a new Owner2Key per device and the replacement voucher written
+ * to the ledger at Done. rendezvous and owner-onboarding run in one child process (their own event
+ * loop; on DATABASE_URL when set, else on an embedded PGlite in that process); this process runs the
+ * devices. server_cpu_ms_per_op is that child's CPU per onboarding, client_cpu_ms_per_op this
+ * process's, db_cpu_ms_per_op the PostgreSQL server processes' (when readable, DATABASE_URL only).
+ */
+const CONCURRENCY = 32;
+const DEVICES = Number(process.env['BENCH_ONBOARD_DEVICES'] ?? 2400);
+const ROLE = 'ONBOARDING_BENCH_ROLE';
+
+/* ----------------------------- the server (child process) ----------------------------------- */
+
+async function serve(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ztp-bench-onboarding-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env['BENCH_DATABASE_URL'],
+    REDIS_URL: process.env['REDIS_URL'],
+    KEY_CUSTODY_MASTER_KEY: process.env['BENCH_MASTER_KEY'],
+    QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+    LOG_LEVEL: 'warn',
+    RENDEZVOUS_DEFAULT_POLICY: 'open',
+    RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: '0',
+    RENDEZVOUS_RATE_LIMIT_PER_GUID: '0',
+  });
+  const logger = createRootLogger(config, 'bench');
+  const runtime = await startRuntime(config, logger, { migrate: true });
+  const apps: NestExpressApplication[] = [];
+  const urls: string[] = [];
+  for (const descriptor of [RENDEZVOUS_APP, OWNER_ONBOARDING_APP]) {
+    const app = await createApp(descriptor, runtime, new NestLoggerAdapter(logger));
+    await app.listen(0, '127.0.0.1');
+    apps.push(app);
+    urls.push(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
+  }
+  process.stdout.write(
+    `${JSON.stringify({ rendezvous: urls[0], ownerOnboarding: urls[1], databaseUrl: runtime.database.url })}\n`,
+  );
+  const profiler = await startProfiler();
+  process.once('SIGTERM', () => {
+    void profiler()
+      .then(() => Promise.all(apps.map((app) => app.close())))
+      .then(() => runtime.close())
+      .finally(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(0);
+      });
+  });
+}
+
+/**
+ * BENCH_CPU_PROF=<file>: a V8 CPU profile of the server process from the first timed onboarding
+ * (the client sends SIGUSR2) until it stops.
+ */
+async function startProfiler(): Promise<() => Promise<void>> {
+  const file = process.env['BENCH_CPU_PROF'];
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  let started = false;
+  process.once('SIGUSR2', () => {
+    started = true;
+    void post('Profiler.start');
+  });
+  return async () => {
+    if (!started) return;
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+  };
+}
+
+if (process.env[ROLE] === 'server') runMain(serve);
+
+/* ------------------------------------ the devices ------------------------------------------- */
+
+interface Server {
+  child: ChildProcess;
+  rendezvous: string;
+  ownerOnboarding: string;
+  databaseUrl: string;
+}
+
+async function startServer(masterKey: string, databaseUrl: string | undefined): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'bench/onboarding.bench.ts'],
+    {
+      cwd: new URL('../', import.meta.url).pathname,
+      env: {
+        ...process.env,
+        [ROLE]: 'server',
+        BENCH_MASTER_KEY: masterKey,
+        ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  for await (const line of createInterface({ input: child.stdout! }))
+    if (line.startsWith('{"rendezvous"')) return { child, ...(JSON.parse(line) as Omit<Server, 'child'>) };
+  throw new Error('the onboarding bench server exited before listening');
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+/** fetch over keep-alive node:http, so the client's own overhead is not what is measured. */
+function keepAliveFetch(): { fetch: Fetch; agent: Agent } {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+  const fetch: Fetch = (url, init) =>
+    new Promise((resolve, reject) => {
+      const body = init.body as Uint8Array;
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { ...(init.headers as Record<string, string>), 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers = new Headers();
+            for (const name of ['message-type', 'authorization'])
+              if (typeof res.headers[name] === 'string') headers.set(name, res.headers[name]);
+            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { fetch, agent };
+}
+
+/** CPU (user + system, ms) of a process so far, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** CPU of every readable postgres process (the database server on this machine), ms. */
+function postgresCpuMs(): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1]!.split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      found = true;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return found ? total : undefined;
+}
+
+interface Device {
+  guid: Uint8Array;
+  signer: Signer;
+  credential: DeviceCredential;
+}
+
+interface Ctx {
+  server: Server;
+  database: TestDatabase | undefined;
+  fetch: Fetch;
+  agent: Agent;
+  devices: Device[];
+  next: number;
+  cpu: { server: number; client: number; db: number | undefined; calls: number } | undefined;
+}
+
+/** DEVICES devices after DI whose vouchers the owner holds and registered at rendezvous. */
+async function provision(server: Server, masterKey: string): Promise<Device[]> {
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: server.databaseUrl,
+    entities: ENTITIES,
+    poolSize: 4,
+  }).initialize();
+  try {
+    const custody = testCustody(dataSource, masterKey);
+    const owner = await createOwner(dataSource, custody, { slug: 'bench-owner' });
+    const manufacturer = await testManufacturer('P-256');
+    const deviceKey = testKey('P-256', 'device');
+    const deviceCertificate = await manufacturer.issuer.issueFromCsr(
+      { keyId: manufacturer.caKeyId, certificate: manufacturer.caCertificate },
+      await parseCsr(
+        await createCsr({ signer: createSoftwareSigner(deviceKey), subject: { commonName: 'bench' } }),
+      ),
+      { kind: 'device-identity', deviceSerial: 'bench', validityDays: 365 },
+    );
+    const chain = [deviceCertificate, manufacturer.caCertificate];
+    const rvPort = Number(new URL(server.rendezvous).port);
+    const rendezvousInfo = encodeRendezvousInfo(
+      buildRendezvousInfo([{ ip: '127.0.0.1', port: rvPort, protocol: 'http' }]),
+    );
+    const manufacturerKey = encodePublicKey(manufacturer.key);
+    const manufacturerSigner = createSoftwareSigner(manufacturer.key);
+    const devices: Device[] = [];
+    const ownerSigner = await custody.signer(owner.ownerKeyId);
+    const { fetch, agent } = keepAliveFetch();
+    const to2Address = buildRvTo2Addr({
+      ip: '127.0.0.1',
+      port: Number(new URL(server.ownerOnboarding).port),
+      protocol: 'http',
+    });
+    const emptyProgram = Buffer.from(encodeOwnerProgram({ steps: [] }));
+    for (let start = 0; start < DEVICES; start += 200) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(200, DEVICES - start) }, () => provisionOne()),
+      );
+      await insertBatch(dataSource, owner, batch, emptyProgram);
+      for (let i = 0; i < batch.length; i += CONCURRENCY)
+        await Promise.all(
+          batch.slice(i, i + CONCURRENCY).map((device) =>
+            runTo0(new FdoHttpSession({ baseUrl: server.rendezvous, fetch }), {
+              voucher: device.voucher,
+              ownerSigner,
+              to2Addresses: [to2Address],
+              waitSeconds: 3600,
+            }),
+          ),
+        );
+      devices.push(...batch.map((device) => device.device));
+    }
+    agent.destroy();
+    return devices;
+
+    async function provisionOne() {
+      const guid = newGuid();
+      const header = encodeOvHeader({
+        guid,
+        rendezvousInfo: new RawCbor(rendezvousInfo),
+        deviceInfo: 'bench device',
+        manufacturerKey,
+        certChainHash: computeFdoHash(HashAlg.SHA256, chain),
+      });
+      const hmacSecret = new Uint8Array(randomBytes(32));
+      const voucher = await extendVoucher(
+        createVoucher({
+          header,
+          headerHmac: computeFdoHmac(HashAlg.HMAC_SHA256, hmacSecret, header.bytes),
+          deviceCertChain: chain,
+        }),
+        manufacturerSigner,
+        owner.ownerPublicKey,
+        { verify: false },
+      );
+      const device: Device = {
+        guid,
+        signer: createSoftwareSigner(deviceKey),
+        credential: {
+          active: true,
+          protocolVersion: 101,
+          guid: guidToHex(guid),
+          deviceInfo: 'bench device',
+          serialNumber: '',
+          rendezvousInfo,
+          manufacturerKeyHash: computeFdoHash(HashAlg.SHA256, manufacturerKey.bytes),
+          hmacSecret,
+          privateKey: deviceKey,
+          deviceCertChainHash: header.certChainHash,
+          kexSuite: KexSuite.ECDH256,
+          cipherSuite: 'A128GCM',
+        },
+      };
+      return { device, voucher };
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function insertBatch(
+  dataSource: DataSource,
+  owner: TestOwner,
+  batch: { device: Device; voucher: { bytes: Uint8Array } }[],
+  emptyProgram: Buffer,
+): Promise<void> {
+  const ownerKeySha256 = (
+    (await dataSource.query(`SELECT public_key_sha256 FROM owner_key WHERE custody_key_id = $1`, [
+      owner.ownerKeyId,
+    ])) as {
+      public_key_sha256: string;
+    }[]
+  )[0]!.public_key_sha256;
+  await dataSource.transaction(async (manager) => {
+    const devices = await manager.getRepository(DeviceEntity).insert(
+      batch.map(({ device }) => ({
+        manufacturerTenantId: null,
+        serialNumber: null,
+        deviceInfo: 'bench device',
+        guid: device.credential.guid,
+        originalGuid: device.credential.guid,
+        lifecycle: 'provisioned' as const,
+      })),
+    );
+    const ids = devices.identifiers.map((identifier) => (identifier as { id: string }).id);
+    await manager.getRepository(VoucherEntity).insert(
+      batch.map(({ device, voucher }, i) => ({
+        deviceId: ids[i]!,
+        guid: device.credential.guid,
+        cbor: Buffer.from(voucher.bytes),
+        numEntries: 1,
+        ownerKeySha256,
+        holderTenantId: owner.tenant.id,
+        status: 'active' as const,
+        replacesVoucherId: null,
+        deletedAt: null,
+      })),
+    );
+    // Each device's bundle, rendered before it arrives (an empty plan: devmod only).
+    await manager.getRepository(ConfigBundleEntity).insert(
+      ids.map((deviceId) => ({
+        deviceId,
+        ownerTenantId: owner.tenant.id,
+        planId: null,
+        planRevision: null,
+        revision: 1,
+        stale: false,
+        steps: emptyProgram,
+        summary: [],
+        deliveryStatus: 'queued' as const,
+        statusDetail: null,
+        results: null,
+        renderedAt: new Date(),
+        deliveryStartedAt: null,
+        deliveredAt: null,
+      })),
+    );
+  });
+}
+
+async function setup(): Promise<Ctx> {
+  const masterKey = randomBytes(32).toString('base64');
+  const database = process.env['DATABASE_URL'] ? await createTestDatabase({ migrate: false }) : undefined;
+  const server = await startServer(masterKey, database?.url);
+  try {
+    const devices = await provision(server, masterKey);
+    const { fetch, agent } = keepAliveFetch();
+    return { server, database, fetch, agent, devices, next: 0, cpu: undefined };
+  } catch (err) {
+    await stopServer(server);
+    await database?.drop();
+    throw err;
+  }
+}
+
+function countCall(ctx: Ctx): void {
+  if (ctx.cpu) ctx.cpu.calls++;
+  else {
+    if (process.env['BENCH_CPU_PROF']) ctx.server.child.kill('SIGUSR2');
+    ctx.cpu = {
+      server: processCpuMs(ctx.server.child.pid!),
+      client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+      db: postgresCpuMs(),
+      calls: 0,
+    };
+  }
+}
+
+function cpuPerOp(ctx: Ctx): Record<string, number> {
+  if (!ctx.cpu || ctx.cpu.calls === 0) return {};
+  const usage = process.cpuUsage();
+  const per = (ms: number) => Number((ms / ctx.cpu!.calls).toFixed(3));
+  const db = postgresCpuMs();
+  return {
+    server_cpu_ms_per_op: per(processCpuMs(ctx.server.child.pid!) - ctx.cpu.server),
+    client_cpu_ms_per_op: per(usage.user / 1000 + usage.system / 1000 - ctx.cpu.client),
+    ...(ctx.cpu.db !== undefined && db !== undefined && process.env['DATABASE_URL']
+      ? { db_cpu_ms_per_op: per(db - ctx.cpu.db) }
+      : {}),
+  };
+}
+
+export const benchmarks: BenchCase<Ctx>[] = [
+  {
+    name: 'onboard.fdo',
+    concurrency: CONCURRENCY,
+    durationMs: 4000,
+    setup,
+    op: async (ctx) => {
+      countCall(ctx);
+      const device = ctx.devices[ctx.next++];
+      if (!device) throw new Error(`all ${DEVICES} devices are onboarded; raise BENCH_ONBOARD_DEVICES`);
+      const to1 = await runTo1(new FdoHttpSession({ baseUrl: ctx.server.rendezvous, fetch: ctx.fetch }), {
+        guid: device.guid,
+        signer: device.signer,
+      });
+      const outcome = await runTo2({
+        session: new FdoHttpSession({ baseUrl: ctx.server.ownerOnboarding, fetch: ctx.fetch }),
+        credential: device.credential,
+        to1d: to1.to1d,
+      });
+      if (outcome.credentialReused) throw new Error('unexpected credential reuse');
+    },
+    extra: cpuPerOp,
+    teardown: async (ctx) => {
+      ctx.agent.destroy();
+      await stopServer(ctx.server);
+      await ctx.database?.drop();
+    },
+  },
+];
