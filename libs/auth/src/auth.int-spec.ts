@@ -54,6 +54,15 @@ class ProbeController {
     return { ok: true };
   }
 
+  @Post('slow')
+  @RequireRoles('vouchers:write')
+  @Idempotent()
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    effects += 1;
+    return { effects };
+  }
+
   @Post('effect')
   @HttpCode(202)
   @RequireRoles('vouchers:write')
@@ -280,6 +289,19 @@ describe('libs/auth on a real app and database', () => {
     await post('k-2', { fail: true }).expect(409);
     await post('k-bad key', {}).expect(400);
 
+    // While the first request with a key runs, a second one with it waits its turn: 409.
+    const [a, b] = await Promise.all([
+      http.post('/t/slow').set('X-API-Key', key).set('Idempotency-Key', 'k-slow').send({}),
+      new Promise((resolve) => setTimeout(resolve, 100)).then(() =>
+        http.post('/t/slow').set('X-API-Key', key).set('Idempotency-Key', 'k-slow').send({}),
+      ),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 409]);
+    expect(b.body.type).toBe('https://ztp.dev/problems/idempotency-in-progress');
+    expect(
+      (await http.post('/t/slow').set('X-API-Key', key).set('Idempotency-Key', 'k-slow').send({})).body,
+    ).toEqual(a.body);
+
     // Scopes are per tenant: another tenant's identical key and body is a different request.
     const other = await app
       .get(DataSource)
@@ -294,6 +316,6 @@ describe('libs/auth on a real app and database', () => {
       .set('Idempotency-Key', 'k-1')
       .send({ n: 1 })
       .expect(202);
-    expect(effects).toBe(before + 3);
+    expect(effects).toBe(before + 4);
   });
 });
