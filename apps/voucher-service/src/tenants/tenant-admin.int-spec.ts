@@ -156,6 +156,18 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
     expect(certificate.publicKey.export({ format: 'pem', type: 'spki' })).toBe(p384.publicKeyPem);
     expect(certificate.verify(certificate.publicKey)).toBe(true);
     expect((await raw(other.key, `/v1/owner-keys/${p384.id}/public-key`)).status).toBe(404);
+    for (const spec of ['RSA-2048', 'RSA-3072'] as const) {
+      const rsa = await harness.call<{ id: string; spec: string }>(acme.key, 'POST', '/v1/owner-keys', {
+        name: spec,
+        spec,
+      });
+      const key = decodePublicKey(
+        new Uint8Array(
+          await (await raw(acme.key, `/v1/owner-keys/${rsa.id}/public-key?format=fdo`)).arrayBuffer(),
+        ),
+      );
+      expect(key.key.asymmetricKeyDetails?.modulusLength).toBe(spec === 'RSA-2048' ? 2048 : 3072);
+    }
 
     // A voucher held under the P-256 key cannot be passed on once that key is retired.
     const outsider = generateKeyPairSync('ec', { namedCurve: 'P-256' });
