@@ -220,6 +220,8 @@ describe('TO0 and TO1 round trip', () => {
 
 describe('go-fdo interoperability (captured TO0 and TO1 bytes)', () => {
   it('accepts the exact TO0.OwnerSign go-fdo sent, then answers its TO1 with the very same to1d', async () => {
+    const hello = await post(MessageType.TO0Hello, capture('004-msg20-req.hex'));
+    expect(hello.type).toBe(MessageType.TO0HelloAck);
     const nonce = decodeTo0HelloAck(capture('004-msg20-resp21.hex')).nonceTo0Sign;
     // The nonce the go-fdo server issued, in a token minted with this server's key: the only way to
     // present a recorded 22 (tokens are stateless, so this is exactly what a 21 would have carried).
@@ -261,6 +263,10 @@ describe('TO0.OwnerSign refusals (FIDO_RVT_20..23): right code, nothing stored',
     );
     return { reply, device };
   }
+
+  it('bad encoding: a TO0.Hello that is not an empty array -> 100', async () => {
+    expectError(await post(MessageType.TO0Hello, encode([1])), ErrorCode.MessageBodyError, 20);
+  });
 
   it.each([
     ['malformed CBOR', Uint8Array.of(0xff, 0x00)],

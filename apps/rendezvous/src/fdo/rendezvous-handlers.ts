@@ -39,7 +39,10 @@ export class RendezvousHandlers {
 
   handlers(): FdoMessageHandlers {
     return new Map([
-      [MessageType.TO0Hello, this.guard(MessageType.TO0HelloAck, async () => this.to0.hello())],
+      [
+        MessageType.TO0Hello,
+        this.guard(MessageType.TO0HelloAck, async (request) => this.to0.hello(request.body)),
+      ],
       [
         MessageType.TO0OwnerSign,
         this.guard(MessageType.TO0AcceptOwner, (request, source) =>

@@ -5,6 +5,7 @@ import {
   constantTimeEqual,
   CryptoError,
   decodeTo0d,
+  decodeTo0Hello,
   decodeTo0OwnerSign,
   encodeTo0AcceptOwner,
   encodeTo0HelloAck,
@@ -78,7 +79,8 @@ export class To0Service {
   ) {}
 
   /** TO0.Hello (20) -> TO0.HelloAck (21): a fresh NonceTO0Sign, bound into the session token. */
-  hello(): To0Reply {
+  hello(body: Uint8Array): To0Reply {
+    decodeTo0Hello(body);
     const nonce = new Uint8Array(randomBytes(16));
     return {
       body: encodeTo0HelloAck({ nonceTo0Sign: nonce }),
