@@ -31,6 +31,8 @@ interface ImportCtx {
 
 interface TransferCtx {
   harness: LedgerHarness;
+  cpuMicros: number;
+  handovers: number;
   from: LedgerTenant;
   to: LedgerTenant;
   guids: string[];
@@ -110,12 +112,13 @@ export const benchmarks: BenchCase<ImportCtx | TransferCtx>[] = [
         guids.push(
           ...(await importPem(harness, from, pemOf(vouchers.slice(i, i + BATCH)))).map((v) => v.guid),
         );
-      return { harness, from, to, guids, next: 0 };
+      return { harness, from, to, guids, next: 0, cpuMicros: 0, handovers: 0 };
     },
     op: async (ctx) => {
       const c = ctx as TransferCtx;
       const guid = c.guids[c.next++];
       if (guid === undefined) throw new Error('ledger.transfer ran out of vouchers; raise TRANSFER_VOUCHERS');
+      const cpu = process.cpuUsage();
       const transfer = await c.harness.call<{ id: string }>(
         c.from.key,
         'POST',
@@ -125,6 +128,13 @@ export const benchmarks: BenchCase<ImportCtx | TransferCtx>[] = [
         },
       );
       await c.harness.call(c.to.key, 'POST', `/v1/transfers/${transfer.id}/accept`, undefined, 200);
+      const used = process.cpuUsage(cpu);
+      c.cpuMicros += used.user + used.system;
+      c.handovers += 1;
+    },
+    extra: (ctx) => {
+      const c = ctx as TransferCtx;
+      return { cpu_us_per_handover: Math.round(c.cpuMicros / c.handovers) };
     },
     teardown: (ctx) => (ctx as TransferCtx).harness.close(),
   },
