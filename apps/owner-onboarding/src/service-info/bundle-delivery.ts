@@ -138,17 +138,4 @@ export class BundleDelivery {
       [deviceId, ownerTenantId, detail, JSON.stringify(results)],
     );
   }
-
-  async recordDelivered(
-    manager: EntityManager,
-    deviceId: string,
-    ownerTenantId: string,
-    results: StepOutcome[],
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE config_bundle SET delivery_status = 'delivered', delivered_at = $3, results = $4
-        WHERE device_id = $1 AND owner_tenant_id = $2`,
-      [deviceId, ownerTenantId, this.clock.now(), JSON.stringify(results)],
-    );
-  }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { FdoProtocolError } from '@ztp/platform';
 import {
@@ -25,7 +25,6 @@ import {
   sigAlgFitsKey,
   signSign1,
   type To2HelloDevice,
-  voucherDevicePublicKey,
   voucherOwnerKey,
   ErrorCode,
 } from '@ztp/protocol';
@@ -65,7 +64,7 @@ export class HelloDevice {
       throw FdoProtocolError.invalid(
         `${hello.kexSuiteName} does not fit the owner's ${owner.ownerKeySpec} key`,
       );
-    checkSigInfo(hello, voucher);
+    checkSigInfo(hello, this.vouchers.deviceKey(owner.voucherId, voucher));
     await this.trust.check(owner.ownerTenantId, voucher);
 
     let kex;
@@ -120,8 +119,7 @@ export class HelloDevice {
 }
 
 /** The device's signature type must be one its attestation key (the voucher's device leaf) can make. */
-function checkSigInfo(hello: To2HelloDevice, voucher: OwnershipVoucher): void {
-  const deviceKey = voucherDevicePublicKey(voucher);
+function checkSigInfo(hello: To2HelloDevice, deviceKey: KeyObject | null): void {
   if (!deviceKey) throw new FdoProtocolError(ErrorCode.InvalidMessageError, 'EPID devices are not supported');
   const { sgType } = hello.sigInfoA;
   if (!isSigAlg(sgType) || !sigAlgFitsKey(sgType, deviceKey))

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { FdoProtocolError, KEY_CUSTODY } from '@ztp/platform';
-import { type KeyCustody, type KeySpec } from '@ztp/pki';
+import { Injectable } from '@nestjs/common';
+import { FdoProtocolError } from '@ztp/platform';
 import {
   type CipherSuite,
-  decodePublicKey,
   decodeRendezvousInfo,
   decodeSignedEat,
   encodeTo2SetupDevicePayload,
@@ -13,10 +11,8 @@ import {
   signSign1,
   TunnelSession,
   verifyEat,
-  voucherDevicePublicKey,
 } from '@ztp/protocol';
 import { OwnerKex } from '../owner/owner-kex';
-import { signatureAlgorithm } from '../owner/owner-signers';
 import { OwnerVouchers } from '../owner/owner-vouchers';
 import { ReplacementCredentials } from '../owner/replacement-credentials';
 import { To2SessionStore } from '../session/session-store';
@@ -33,7 +29,6 @@ export class ProveDevice {
     private readonly vouchers: OwnerVouchers,
     private readonly kex: OwnerKex,
     private readonly credentials: ReplacementCredentials,
-    @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
   ) {}
 
   async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
@@ -41,7 +36,7 @@ export class ProveDevice {
     const eat = decodeSignedEat(body, 'TO2.ProveDevice');
     const { state } = session;
     const voucher = await this.vouchers.byId(session.voucherId);
-    const deviceKey = voucherDevicePublicKey(voucher);
+    const deviceKey = this.vouchers.deviceKey(session.voucherId, voucher);
     if (!deviceKey)
       throw new FdoProtocolError(ErrorCode.InvalidMessageError, 'EPID devices are not supported');
     verifyEat(eat, deviceKey, { nonce: state.nonceProveDv, guid: state.guid });
@@ -52,14 +47,9 @@ export class ProveDevice {
     const secret = await this.kex.complete(state.kexState!, xB, state.ownerKeyId);
     const tunnel = TunnelSession.establish(state.cipher as CipherSuite, secret);
 
-    const setup = await this.credentials.prepare(session.ownerTenantId, state, voucher);
-    const owner2Key = decodePublicKey(setup.owner2Key);
-    const signer = await this.custody.signer(
-      setup.owner2CustodyKeyId,
-      signatureAlgorithm(setup.owner2Spec as KeySpec, owner2Key.type),
-    );
+    const { setup, owner2Signer } = await this.credentials.prepare(session.ownerTenantId, state, voucher);
     const setupDevice = await signSign1(
-      signer,
+      owner2Signer,
       encodeTo2SetupDevicePayload({
         rendezvousInfo: decodeRendezvousInfo(setup.rvInfo),
         guid: setup.guid,

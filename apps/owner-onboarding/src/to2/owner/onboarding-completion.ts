@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog, OwnerKeyEntity, VoucherEntity } from '@ztp/persistence';
+import { AuditLog } from '@ztp/persistence';
 import { CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import {
   buildReplacementVoucher,
@@ -14,9 +14,9 @@ import {
 } from '@ztp/protocol';
 import { WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { sqlRows } from '../../support/sql-rows';
 import { type To2Session, To2SessionStore } from '../session/session-store';
+import { COMPLETION_STATEMENT, type CompletionCounts } from './completion-statement';
 import { type To2SessionState } from '../session/session-state';
 
 const spkiSha256 = (spki: Uint8Array) => createHash('sha256').update(spki).digest('hex');
@@ -36,7 +36,6 @@ export class OnboardingCompletion {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sessions: To2SessionStore,
-    private readonly bundles: BundleDelivery,
     private readonly webhooks: WebhookEvents,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -50,31 +49,54 @@ export class OnboardingCompletion {
     const oldGuid = guidToHex(state.guid);
     const newGuid = guidToHex(setup.guid);
     const replaced = state.replacementHmac != null;
+    const now = this.clock.now();
+    const owner2Key = decodePublicKey(setup.owner2Key);
+    const spki = new Uint8Array(owner2Key.key.export({ type: 'spki', format: 'der' }));
+    const replacement = replaced
+      ? buildReplacementVoucher(voucher, {
+          guid: setup.guid,
+          rendezvousInfo: new RawCbor(setup.rvInfo),
+          owner2Key,
+          headerHmac: decodeFdoHmac(decode(state.replacementHmac!), 'ReplacementHMac'),
+        })
+      : null;
+    // Replaced under credential reuse, the replacement keeps the GUID: the old voucher must be
+    // retired before the new one may be active (one active voucher per GUID).
+    const retireFirst = replaced && setup.reuse;
     await this.dataSource.transaction(async (manager) => {
-      await this.sessions.save(session, 'done', closedState(state), manager);
-      let replacementVoucherId: string | null = null;
-      if (replaced) replacementVoucherId = await this.replaceVoucher(manager, session, voucher);
-      const result: unknown = await manager.query(
-        `UPDATE device SET guid = $2, lifecycle = 'onboarded', updated_at = $3 WHERE id = $1 RETURNING id`,
-        [session.deviceId, newGuid, this.clock.now()],
-      );
-      if (sqlRows(result).length !== 1)
-        throw new FdoProtocolError(ErrorCode.InternalServerError, 'internal error');
-      if (progress.devmod)
-        await manager.query(
-          `INSERT INTO device_devmod (device_id, owner_tenant_id, guid, devmod, received_at)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (device_id) DO UPDATE SET owner_tenant_id = EXCLUDED.owner_tenant_id, guid = EXCLUDED.guid,
-             devmod = EXCLUDED.devmod, received_at = EXCLUDED.received_at`,
-          [
-            session.deviceId,
-            session.ownerTenantId,
-            oldGuid,
-            JSON.stringify(progress.devmod),
-            this.clock.now(),
-          ],
+      if (retireFirst) await this.retire(manager, session.voucherId, now);
+      const [counts] = (await manager.query(COMPLETION_STATEMENT, [
+        session.tokenHash,
+        session.version,
+        this.sessions.seal(session, closedState(state)),
+        now,
+        session.ownerTenantId,
+        session.deviceId,
+        session.voucherId,
+        newGuid,
+        replaced,
+        replacement ? Buffer.from(replacement.bytes) : null,
+        spkiSha256(spki),
+        replaced && !setup.reuse,
+        `owner2-${newGuid}`,
+        setup.owner2Spec,
+        setup.owner2CustodyKeyId,
+        Buffer.from(spki),
+        progress.devmod ? JSON.stringify(progress.devmod) : null,
+        oldGuid,
+        JSON.stringify(progress.results),
+        replaced && !retireFirst,
+      ])) as CompletionCounts[];
+      if (counts!.sessions !== 1)
+        throw FdoProtocolError.malformed(
+          'this TO2 message was already processed (duplicate or concurrent request)',
         );
-      await this.bundles.recordDelivered(manager, session.deviceId, session.ownerTenantId, progress.results);
+      if (counts!.devices !== 1 || (replaced && !retireFirst && counts!.retired !== 1))
+        throw new FdoProtocolError(
+          ErrorCode.InternalServerError,
+          'the voucher or device changed during onboarding',
+        );
+      const replacementVoucherId = counts!.replacement_id;
       const data = {
         deviceId: session.deviceId,
         guid: newGuid,
@@ -110,49 +132,13 @@ export class OnboardingCompletion {
     });
   }
 
-  private async replaceVoucher(
-    manager: EntityManager,
-    session: To2Session,
-    voucher: OwnershipVoucher,
-  ): Promise<string> {
-    const { setup, replacementHmac } = session.state;
-    const owner2Key = decodePublicKey(setup!.owner2Key);
-    const replacement = buildReplacementVoucher(voucher, {
-      guid: setup!.guid,
-      rendezvousInfo: new RawCbor(setup!.rvInfo),
-      owner2Key,
-      headerHmac: decodeFdoHmac(decode(replacementHmac!), 'ReplacementHMac'),
-    });
-    const spki = new Uint8Array(owner2Key.key.export({ type: 'spki', format: 'der' }));
-    const ownerKeySha256 = spkiSha256(spki);
-    if (!setup!.reuse)
-      await manager.getRepository(OwnerKeyEntity).insert({
-        tenantId: session.ownerTenantId,
-        name: `owner2-${guidToHex(setup!.guid)}`,
-        spec: setup!.owner2Spec,
-        custodyKeyId: setup!.owner2CustodyKeyId,
-        publicKeySpki: Buffer.from(spki),
-        publicKeySha256: ownerKeySha256,
-        retiredAt: null,
-      });
+  private async retire(manager: EntityManager, voucherId: string, now: Date): Promise<void> {
     const retired: unknown = await manager.query(
       `UPDATE voucher SET status = 'retired', updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING id`,
-      [session.voucherId, this.clock.now()],
+      [voucherId, now],
     );
     if (sqlRows(retired).length !== 1)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the voucher changed during onboarding');
-    const inserted = await manager.getRepository(VoucherEntity).insert({
-      deviceId: session.deviceId,
-      guid: guidToHex(setup!.guid),
-      cbor: Buffer.from(replacement.bytes),
-      numEntries: 0,
-      ownerKeySha256,
-      holderTenantId: session.ownerTenantId,
-      status: 'active',
-      replacesVoucherId: session.voucherId,
-      deletedAt: null,
-    });
-    return (inserted.identifiers[0] as { id: string }).id;
   }
 }
 

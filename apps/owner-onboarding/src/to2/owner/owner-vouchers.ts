@@ -1,3 +1,4 @@
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type TenantSettings, tenantSettings } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
@@ -39,6 +40,7 @@ interface OwnerVoucherRow {
 @Injectable()
 export class OwnerVouchers {
   private readonly parsed = new ExpiringCache<string, OwnershipVoucher>(4096, 10 * 60_000);
+  private readonly deviceKeys = new ExpiringCache<string, KeyObject | null>(4096, 10 * 60_000);
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -72,6 +74,19 @@ export class OwnerVouchers {
       deviceSerial: row.serial_number,
       voucher,
     };
+  }
+
+  /**
+   * The device attestation key of a voucher (the leaf of its device chain; null for EPID), cached
+   * per voucher. Only the leaf is parsed: the rest of the chain matters to trust checks alone.
+   */
+  deviceKey(voucherId: string, voucher: OwnershipVoucher): KeyObject | null {
+    const cached = this.deviceKeys.get(voucherId);
+    if (cached !== undefined) return cached;
+    const leaf = voucher.deviceCertChain?.[0];
+    const key = leaf ? new X509Certificate(leaf).publicKey : null;
+    this.deviceKeys.set(voucherId, key);
+    return key;
   }
 
   /** A voucher by id (any status), parsed; used by the later messages of a session. */

@@ -111,6 +111,11 @@ export class To2SessionStore {
     };
   }
 
+  /** The state sealed for this session, for callers that write the row themselves (TO2.Done). */
+  seal(session: To2Session, state: To2SessionState): Buffer {
+    return this.sealer.seal(encodeSessionState(state), session.tokenHash);
+  }
+
   /**
    * Stores the state a message produced, unless another request changed the session since it was
    * read (then error 100: the message was a duplicate). Pass `manager` to write inside a transaction.
