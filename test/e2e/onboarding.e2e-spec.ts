@@ -396,6 +396,18 @@ describe(`FDO onboarding end to end (${process.env['DATABASE_URL'] ? 'DATABASE_U
   it('device-sim: onboard --to1-only --save-to1, then to2 --to1 <file>; to2 --owner-url for RV bypass', async () => {
     const pair = pairs.get('P-384')!;
     const device = await manufactureAndRegister(pair, KexSuite.ECDH384, 'A256GCM');
+    // The bundle is rendered by the worker's job before the device arrives.
+    await api(pair.ownerAdminKey, 'POST', '/v1/onboarding/bundles/render');
+    await until('the bundle render job', async () => {
+      const view = (await api(
+        pair.ownerAdminKey,
+        'GET',
+        `/v1/onboarding/devices/${device.originalGuid}`,
+      )) as {
+        bundle: { deliveryStatus: string; steps: unknown[] } | null;
+      };
+      return view.bundle?.deliveryStatus === 'queued' ? view.bundle : undefined;
+    });
     const saved = join(device.folder, 'to1.json');
     const lines: string[] = [];
     const io: SimIo = { stdout: (text) => lines.push(text), stderr: () => undefined, interactive: false };
@@ -412,6 +424,21 @@ describe(`FDO onboarding end to end (${process.env['DATABASE_URL'] ? 'DATABASE_U
     expect(viaFile.credentialReused).toBe(false);
     const replaced = readDeviceCredentialFile(device.credentialFile);
     expect(replaced.guid).toBe(viaFile.credential.guid);
+    const status = (await api(pair.ownerAdminKey, 'GET', `/v1/onboarding/devices/${replaced.guid}`)) as {
+      device: { lifecycle: string };
+      bundle: { deliveryStatus: string; results: { module: string; ok: boolean }[] };
+      devmod: { modules: string[] };
+      certificates: unknown[];
+    };
+    expect(status.device.lifecycle).toBe('onboarded');
+    expect(status.bundle.deliveryStatus).toBe('delivered');
+    expect(status.bundle.results.map((r) => [r.module, r.ok])).toEqual([
+      ['fdo.csr', true],
+      ['fdo.download', true],
+      ['fdo.command', true],
+    ]);
+    expect(status.devmod.modules).toContain('fdo.csr');
+    expect(status.certificates).toHaveLength(1);
     expect(lines.map((line) => (JSON.parse(line) as { event: string }).event)).toEqual(
       expect.arrayContaining(['to1', 'service-info', 'onboarded']),
     );
