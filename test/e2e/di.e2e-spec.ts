@@ -349,11 +349,7 @@ describe(`FDO DI end to end: voucher service + device simulator (${process.env['
     });
   });
 
-  // Embedded PGlite: pglite-socket queues each protocol message on its own, so concurrent
-  // connections outside a transaction interleave Parse/Bind/Execute and break each other
-  // ("unnamed prepared statement does not exist"); until libs/persistence's embedded server keeps a
-  // connection's messages together up to Sync, devices go one at a time there.
-  const concurrency = process.env['DATABASE_URL'] ? 4 : 1;
+  const concurrency = 4;
 
   it(`drives 20 devices with ${concurrency} in flight: \`device-sim run\` through bin/device-sim.js`, async () => {
     const result = await deviceSimProcess([

@@ -18,7 +18,7 @@ export interface TestDatabase {
 /**
  * A fresh, isolated, migrated database for one test file. When DATABASE_URL is set, a uniquely
  * named database is created on that server (an unreachable server fails the test, never skips it);
- * otherwise a PGlite behind pglite-socket on a throwaway copy of a pristine cluster.
+ * otherwise a PGlite behind the embedded socket server on a throwaway copy of a pristine cluster.
  */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const serverUrl = process.env['DATABASE_URL'];

@@ -18,7 +18,7 @@ export interface PostgresBackendOptions {
   /** postgres:// URL of the database that holds the queue schema. */
   url: string;
   /**
-   * The database is the embedded PGlite behind pglite-socket. There NOTIFY never reaches a LISTEN
+   * The database is the embedded PGlite behind its socket server. There NOTIFY never reaches a LISTEN
    * (one shared session), so workers and event listeners must poll: 0.5 s instead of blocking.
    */
   embedded: boolean;
