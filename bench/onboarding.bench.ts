@@ -59,6 +59,15 @@ import { type BenchCase } from './types';
  * loop; on DATABASE_URL when set, else on an embedded PGlite in that process); this process runs the
  * devices. server_cpu_ms_per_op is that child's CPU per onboarding, client_cpu_ms_per_op this
  * process's, db_cpu_ms_per_op the PostgreSQL server processes' (when readable, DATABASE_URL only).
+ * BENCH_ONBOARD_DEVICES sets the fleet size (each device onboards once); BENCH_CPU_PROF=<file>
+ * writes a CPU profile of the server during the timed run.
+ *
+ * Measured on the 2-core development machine (shared, load average 4-10 from other work), with
+ * PostgreSQL on loopback: about 34 onboardings/s, p50 ~870 ms and p99 ~1.5 s (32 in flight, so
+ * latency is queueing), server ~19 ms, client ~6 ms and PostgreSQL ~8 ms of CPU per onboarding.
+ * That is far from the 300/s goal: one onboarding is 9 HTTP exchanges (2 TO1, 7 TO2) and about 25
+ * SQL statements on the server, and on this machine each socket write costs ~0.2-0.3 ms of kernel
+ * time (a third of the server's CPU is writev to PostgreSQL and to the client).
  */
 const CONCURRENCY = 32;
 const DEVICES = Number(process.env['BENCH_ONBOARD_DEVICES'] ?? 2400);
