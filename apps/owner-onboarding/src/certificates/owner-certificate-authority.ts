@@ -55,7 +55,11 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
               eventType: 'onboarding.owner-ca-created',
               subject: `owner-ca:${ownerTenantId}`,
               actor: 'system',
-              data: { spec: created.spec, fingerprint: certificateFingerprint(created.certificate), onFirstUse: true },
+              data: {
+                spec: created.spec,
+                fingerprint: certificateFingerprint(created.certificate),
+                onFirstUse: true,
+              },
             })
             .then(() => undefined),
       });
