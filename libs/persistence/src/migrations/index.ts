@@ -3,11 +3,11 @@ import { CreateLedgerCore1795224000000 } from './1795224000000-create-ledger-cor
 import { CreateOwnerKey1795224100000 } from './1795224100000-create-owner-key';
 import { CreateManufacturing1795225068985 } from './1795225068985-create-manufacturing';
 import { CreateApiKeyAndIdempotency1795225082506 } from './1795225082506-create-api-key-and-idempotency';
-import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
-import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
 import { CreateLedgerApi1795225335563 } from './1795225335563-create-ledger-api';
-import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding';
+import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous';
 import { AddRvRegistrationDeviceKeyJwk1795226100000 } from './1795226100000-add-rv-registration-device-key-jwk';
+import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding';
+import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -21,9 +21,9 @@ export const MIGRATIONS = [
   CreateOwnerKey1795224100000,
   CreateManufacturing1795225068985,
   CreateApiKeyAndIdempotency1795225082506,
-  CreateSztp1795229500000,
-  CreateRendezvous1795226000000,
   CreateLedgerApi1795225335563,
-  CreateOnboarding1795228413487,
+  CreateRendezvous1795226000000,
   AddRvRegistrationDeviceKeyJwk1795226100000,
+  CreateOnboarding1795228413487,
+  CreateSztp1795229500000,
 ];
