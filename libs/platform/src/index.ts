@@ -28,3 +28,4 @@ export { LoggingModule } from './logging/logging.module';
 export * from './fdo';
 export * from './ports';
 export * from './tls';
+export { isUuid, openApiSchema, parseRequest } from './http/request-validation';

@@ -14,7 +14,8 @@ import { RequireOperator } from '@ztp/auth';
 import { RV_POLICY_ENTRY_KINDS, type RvPolicyEntryEntity } from '@ztp/persistence';
 import { z } from 'zod';
 import { PolicyStore, type PolicySettings } from '../policy/policy.store';
-import { badRequest, notFound, openApiSchema, parseRequest } from './validation';
+import { openApiSchema, parseRequest } from '@ztp/platform';
+import { badRequest, notFound } from './problems';
 
 const MAX_WAIT = 0xffffffff;
 

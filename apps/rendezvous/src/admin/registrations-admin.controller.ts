@@ -9,13 +9,13 @@ import {
 } from '@nestjs/swagger';
 import { RequireOperator } from '@ztp/auth';
 import { type RegisteredTo2Address, type RvRegistrationEntity } from '@ztp/persistence';
-import { CLOCK, type Clock } from '@ztp/platform';
+import { type Clock, CLOCK, parseRequest } from '@ztp/platform';
 import { Inject } from '@nestjs/common';
 import { voucherToPem } from '@ztp/protocol';
 import { z } from 'zod';
 import { RegistrationLookupCache } from '../registrations/registration-cache';
 import { RegistrationRepository } from '../registrations/registration.repository';
-import { notFound, parseRequest } from './validation';
+import { notFound } from './problems';
 
 const SHA256 = z
   .string()

@@ -5,8 +5,8 @@ import { DataSource, IsNull } from 'typeorm';
 import { z } from 'zod';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { TenantService } from '../tenants/tenant.service';
-import { isUuid } from '../vouchers/http/validation';
 import { isUniqueViolation, ledgerProblem } from '../vouchers/ledger-problems';
+import { isUuid } from '@ztp/platform';
 
 export const ruleSchema = z.strictObject({
   name: z.string().min(1).max(100),

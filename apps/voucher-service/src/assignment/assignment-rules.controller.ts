@@ -8,13 +8,13 @@ import {
   RequireRoles,
   tenantIdOf,
 } from '@ztp/auth';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import {
   type AssignmentRuleView,
   AssignmentRuleService,
   rulePatchSchema,
   ruleSchema,
 } from './assignment-rule.service';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const HOW =
   'When the tenant gets a voucher (DI, import or an accepted transfer), the first enabled matching rule (lowest priority ' +

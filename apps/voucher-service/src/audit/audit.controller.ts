@@ -2,9 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentTenantId, RequireRoles } from '@ztp/auth';
 import { DataSource } from 'typeorm';
-import { parseRequest } from '../vouchers/http/validation';
 import { type AuditPage, AuditQueryService, auditQuerySchema } from './audit-query';
 import { LedgerAudit } from './ledger-audit';
+import { parseRequest } from '@ztp/platform';
 
 @ApiTags('audit')
 @Controller('v1/audit')

@@ -12,10 +12,9 @@ import {
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { CurrentPrincipal, CurrentTenantId, type Principal, RequireRoles, tenantIdOf } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG } from '@ztp/platform';
+import { APP_CONFIG, parseRequest } from '@ztp/platform';
 import { z } from 'zod';
 import { send } from '../vouchers/http/send';
-import { parseRequest } from '../vouchers/http/validation';
 import { ConfigFilesService, configFileView, type ConfigFileView } from './config-files.service';
 import { readRawBody } from './request-body';
 

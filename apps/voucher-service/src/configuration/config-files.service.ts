@@ -4,9 +4,9 @@ import { notFound } from '@ztp/auth';
 import { ConfigFileEntity } from '@ztp/persistence';
 import { DataSource } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 import { configurationProblem } from './configuration-problems';
 import { OwnerTenants } from './owner-tenants';
+import { isUuid } from '@ztp/platform';
 
 export interface ConfigFileView {
   id: string;

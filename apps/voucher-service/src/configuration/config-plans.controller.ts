@@ -8,10 +8,10 @@ import {
   RequireRoles,
   tenantIdOf,
 } from '@ztp/auth';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import { ConfigPlansService, configPlanView, type ConfigPlanView } from './config-plans.service';
 import { DeviceGroupsService, deviceGroupView, type DeviceGroupView } from './device-groups.service';
 import { createPlanSchema, groupSchema, updateGroupSchema, updatePlanSchema } from './plan-schema';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 @ApiTags('onboarding')
 @Controller('v1/onboarding/plans')

@@ -8,11 +8,11 @@ import {
 } from '@ztp/persistence';
 import { DataSource, type EntityManager, In, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 import { configurationProblem } from './configuration-problems';
 import { OwnerTenants } from './owner-tenants';
 import { type CreatePlanInput, type PlanSelectorInput, type UpdatePlanInput } from './plan-schema';
 import { RenderTrigger } from './render-trigger';
+import { isUuid } from '@ztp/platform';
 
 export interface ConfigPlanView {
   id: string;

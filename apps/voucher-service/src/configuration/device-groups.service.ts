@@ -3,10 +3,10 @@ import { notFound } from '@ztp/auth';
 import { DeviceGroupEntity } from '@ztp/persistence';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 import { configurationProblem } from './configuration-problems';
 import { OwnerTenants } from './owner-tenants';
 import { RenderTrigger } from './render-trigger';
+import { isUuid } from '@ztp/platform';
 
 export interface DeviceGroupView {
   id: string;

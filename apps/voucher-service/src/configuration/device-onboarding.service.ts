@@ -10,8 +10,8 @@ import {
 } from '@ztp/persistence';
 import { derToPem } from '@ztp/pki';
 import { DataSource } from 'typeorm';
-import { isUuid } from '../vouchers/http/validation';
 import { OwnerTenants } from './owner-tenants';
+import { isUuid } from '@ztp/platform';
 
 export interface BundleView {
   deviceId: string;

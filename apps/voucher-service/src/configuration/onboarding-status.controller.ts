@@ -12,7 +12,6 @@ import { CurrentPrincipal, CurrentTenantId, type Principal, RequireRoles, tenant
 import { DELIVERY_STATUSES } from '@ztp/persistence';
 import { z } from 'zod';
 import { send } from '../vouchers/http/send';
-import { parseRequest } from '../vouchers/http/validation';
 import {
   type BundleView,
   DeviceOnboardingService,
@@ -20,6 +19,7 @@ import {
 } from './device-onboarding.service';
 import { OwnerTenants } from './owner-tenants';
 import { RenderTrigger } from './render-trigger';
+import { parseRequest } from '@ztp/platform';
 
 const bundlesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),

@@ -12,7 +12,6 @@ import { CurrentPrincipal, CurrentTenantId, type Principal, RequireRoles, tenant
 import { derToPem, KEY_SPECS } from '@ztp/pki';
 import { z } from 'zod';
 import { send } from '../vouchers/http/send';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import {
   deviceCaView,
   type DeviceCaView,
@@ -20,6 +19,7 @@ import {
   ownerCaView,
   type OwnerCaView,
 } from './owner-ca.service';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const createCaSchema = z.strictObject({
   spec: z.enum(KEY_SPECS).default('P-256'),

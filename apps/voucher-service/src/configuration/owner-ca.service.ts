@@ -2,11 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import { OwnerCaEntity, OwnerCaStore, OwnerDeviceCaEntity } from '@ztp/persistence';
-import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
+import { type Clock, CLOCK, isUuid, KEY_CUSTODY } from '@ztp/platform';
 import { certificateFingerprint, derToPem, type KeyCustody, type KeySpec, pemToDer } from '@ztp/pki';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 import { configurationProblem } from './configuration-problems';
 import { OwnerTenants } from './owner-tenants';
 

@@ -11,13 +11,12 @@ import {
   keySpecOf,
   sigAlgFitsKeySpec,
 } from '@ztp/pki';
-import { CLOCK, type Clock, KEY_CUSTODY, ProblemException } from '@ztp/platform';
+import { CLOCK, type Clock, isUuid, KEY_CUSTODY, ProblemException } from '@ztp/platform';
 import { type FdoPublicKey, sigAlgsForPkType } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 import { spkiSha256 } from './owner-key-view';
 
 const UNIQUE_VIOLATION = '23505';

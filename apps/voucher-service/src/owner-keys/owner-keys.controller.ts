@@ -21,9 +21,9 @@ import { derToPem, KEY_SPECS } from '@ztp/pki';
 import { encodePublicKey, PkEnc } from '@ztp/protocol';
 import { z } from 'zod';
 import { send } from '../vouchers/http/send';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import { OwnerKeyService } from './owner-key.service';
 import { ownerKeyView, type OwnerKeyView } from './owner-key-view';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const createOwnerKeySchema = z.strictObject({
   name: z.string().min(1).max(100),

@@ -14,8 +14,8 @@ import {
   TENANT_ROLES,
 } from '@ztp/auth';
 import { z } from 'zod';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import { TenantService } from './tenant.service';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const createApiKeySchema = z.strictObject({
   name: z.string().min(1).max(200),

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { TenantEntity, tenantSettings, type TenantKind } from '@ztp/persistence';
-import { ProblemException } from '@ztp/platform';
+import { isUuid, ProblemException } from '@ztp/platform';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { notFound } from '@ztp/auth';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { cursorTimestampSql, decodeCursor, type Page, pageOf } from '../vouchers/http/cursor';
-import { isUuid } from '../vouchers/http/validation';
 import { applySettingsPatch, type TenantSettingsPatch } from './tenant-settings.schema';
 import { tenantView, type TenantView } from './tenant-view';
 

@@ -11,10 +11,10 @@ import {
 import { TENANT_KINDS } from '@ztp/persistence';
 import { z } from 'zod';
 import { type Page, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../vouchers/http/cursor';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import { TenantService } from './tenant.service';
 import { tenantSettingsPatchSchema } from './tenant-settings.schema';
 import { type TenantView } from './tenant-view';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const createTenantSchema = z.strictObject({
   kind: z.enum(TENANT_KINDS),

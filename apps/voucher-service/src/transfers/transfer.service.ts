@@ -10,7 +10,7 @@ import {
   type TransferStatus,
   VoucherEntity,
 } from '@ztp/persistence';
-import { CLOCK, type Clock } from '@ztp/platform';
+import { type Clock, CLOCK, isUuid } from '@ztp/platform';
 import {
   extendVoucher,
   type NextOwner,
@@ -26,7 +26,6 @@ import { LedgerAudit } from '../audit/ledger-audit';
 import { OwnerKeyService } from '../owner-keys/owner-key.service';
 import { TenantService } from '../tenants/tenant.service';
 import { cursorTimestampSql, decodeCursor, type Page, pageOf } from '../vouchers/http/cursor';
-import { isUuid } from '../vouchers/http/validation';
 import { isUniqueViolation, ledgerProblem } from '../vouchers/ledger-problems';
 import { publicKeySha256 } from '../vouchers/voucher-facts';
 import { VoucherQueryService } from '../vouchers/voucher-query.service';

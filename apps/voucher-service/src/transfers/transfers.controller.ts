@@ -22,10 +22,10 @@ import { voucherToPem } from '@ztp/protocol';
 import { z } from 'zod';
 import { type Page, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../vouchers/http/cursor';
 import { send } from '../vouchers/http/send';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import { createTransferSchema } from './transfer-request';
 import { TransferService } from './transfer.service';
 import { type TransferView } from './transfer-view';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const listTransfersSchema = z.strictObject({
   direction: z.enum(['incoming', 'outgoing', 'all']).default('all'),

@@ -4,8 +4,8 @@ import { VOUCHER_STATUSES } from '@ztp/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { decodeCursor, type Page, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, pageOf } from './http/cursor';
-import { isUuid } from './http/validation';
 import { VOUCHER_VIEW_SQL, voucherView, type VoucherView, type VoucherViewRow } from './voucher-view';
+import { isUuid } from '@ztp/platform';
 
 export const listVouchersSchema = z.strictObject({
   guid: z

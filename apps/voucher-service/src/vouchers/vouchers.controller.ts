@@ -35,12 +35,11 @@ import {
   tenantIdOf,
 } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG } from '@ztp/platform';
+import { APP_CONFIG, parseRequest } from '@ztp/platform';
 import { parseVoucher, summarizeVoucher, voucherToPem } from '@ztp/protocol';
 import { z } from 'zod';
 import { type Page, PAGE_LIMIT_MAX } from './http/cursor';
 import { send } from './http/send';
-import { parseRequest } from './http/validation';
 import { ledgerProblem } from './ledger-problems';
 import { ImportBodyInterceptor } from './upload/import-body.interceptor';
 import { readVoucherUpload, UploadError, VOUCHER_UPLOAD_TYPES } from './upload/voucher-upload';

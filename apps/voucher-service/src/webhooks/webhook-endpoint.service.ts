@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from '@ztp/persistence';
-import { APP_CONFIG } from '@ztp/platform';
+import { APP_CONFIG, isUuid } from '@ztp/platform';
 import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { isUuid } from '../vouchers/http/validation';
 
 export interface WebhookEndpointView {
   id: string;

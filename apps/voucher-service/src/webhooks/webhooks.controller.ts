@@ -10,12 +10,12 @@ import {
 } from '@ztp/auth';
 import { WEBHOOK_EVENT_TYPES } from '@ztp/queue';
 import { z } from 'zod';
-import { openApiSchema, parseRequest } from '../vouchers/http/validation';
 import {
   type WebhookDeliveryView,
   WebhookEndpointService,
   type WebhookEndpointView,
 } from './webhook-endpoint.service';
+import { openApiSchema, parseRequest } from '@ztp/platform';
 
 const url = z
   .url({ protocol: /^https?$/ })

@@ -13,6 +13,16 @@ export function buildOpenApiDocument(app: INestApplication, descriptor: AppDescr
     .setDescription(descriptor.description)
     .setVersion(PRODUCT_VERSION)
     .addTag('platform', 'Health, metrics and identity, common to every app')
+    // The scheme that `@ApiBearerAuth()` on the REST routes refers to (libs/auth).
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: undefined,
+        description: 'An API key (ztp_...) or an OIDC access token',
+      },
+      'bearer',
+    )
     .build();
   return sortKeys(SwaggerModule.createDocument(app, config));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuzzInputs } from './mutate';
 import { fuzzSeeds } from './seeds.testing';
-import { FUZZ_TARGETS, KNOWN_UNTYPED_FAILURES, TYPED_ERRORS, type FuzzTarget } from './targets';
+import { FUZZ_TARGETS, TYPED_ERRORS, type FuzzTarget } from './targets';
 
 /**
  * Every decoder in libs/protocol gets the same 10,000 generated inputs (mutated real captures,
@@ -40,14 +40,8 @@ describe('decoder fuzzing', () => {
     expect(accepted).toBeLessThan(INPUTS);
   };
 
-  const known = (t: FuzzTarget) => Object.hasOwn(KNOWN_UNTYPED_FAILURES, t.name);
-  it.each(FUZZ_TARGETS.filter((t) => !known(t)).map((t) => [t.name, t] as const))(
-    '%s throws only typed errors',
-    (_name, target) => check(target),
-  );
-  it.fails.each(FUZZ_TARGETS.filter(known).map((t) => [t.name, t] as const))(
-    '%s still has its known untyped failure',
-    (_name, target) => check(target),
+  it.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('%s throws only typed errors', (_name, target) =>
+    check(target),
   );
 
   it('reaches the success path of every message decoder, not just the CBOR layer', () => {

@@ -62,12 +62,6 @@ function receiveServiceInfo(bytes: Uint8Array): unknown {
   return devmod.complete ? devmod.result() : devmod.missing();
 }
 
-/**
- * Targets with a known untyped failure, reported to the owner of the code at fault. The test runs
- * them as expected failures, so it turns red (and this entry must go) once the bug is fixed.
- */
-export const KNOWN_UNTYPED_FAILURES: Readonly<Record<string, string>> = {};
-
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   { name: 'cbor decode', decode: (b) => decode(b) },
   { name: 'cbor decodePrefix', decode: (b) => decodePrefix(b) },

@@ -1,12 +1,13 @@
 import { type ApiBodyOptions } from '@nestjs/swagger';
-import { ProblemException } from '@ztp/platform';
 import { z } from 'zod';
+import { ProblemException } from './problem-details';
 
 type SchemaObject = Extract<ApiBodyOptions, { schema: unknown }>['schema'];
 
 /**
- * Request validation with zod: the same schema validates the body or query and documents it in
- * OpenAPI (`openApiSchema`). Failures are 400 problems listing every bad field.
+ * Request validation with zod for every app's REST routes: the same schema validates the body or
+ * query and documents it in OpenAPI (`openApiSchema`). Failures are 400 problems listing every bad
+ * field.
  */
 export function parseRequest<T extends z.ZodType>(
   schema: T,
@@ -35,7 +36,7 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output' = 'input
 }
 
 /** UUID path parameters: anything else is simply not found (404), like another tenant's ids. */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
