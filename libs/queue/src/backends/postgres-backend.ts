@@ -49,6 +49,9 @@ export class PostgresBackend implements QueueBackend {
     });
     // An idle client dropped by the server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    // Every BullMQ queue, worker and event stream on this shared pool adds its own error listener;
+    // a dozen of them is expected, not a leak (Node warns past 10).
+    this.pool.setMaxListeners(0);
   }
 
   createQueue<TData, TResult>(definition: QueueDefinition<TData, TResult>): Queue<TData, TResult> {
