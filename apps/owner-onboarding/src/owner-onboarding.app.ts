@@ -8,5 +8,6 @@ export const OWNER_ONBOARDING_APP: AppDescriptor = {
   description: 'FDO owner onboarding (TO2) with ServiceInfo, and the SZTP bootstrap server.',
   module: OwnerOnboardingModule,
   endpoint: (config) => config.apps.ownerOnboarding,
+  servesFdo: true,
   rawBodyTypes: ['application/cbor', ...SZTP_RAW_BODY_TYPES],
 };

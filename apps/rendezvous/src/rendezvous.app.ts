@@ -8,5 +8,6 @@ export const RENDEZVOUS_APP: AppDescriptor = {
   description: 'FDO rendezvous server (TO0 owner sign-in, TO1 device lookup) and SZTP redirect information.',
   module: RendezvousModule,
   endpoint: (config) => config.apps.rendezvous,
+  servesFdo: true,
   rawBodyTypes: ['application/cbor', ...SZTP_RAW_BODY_TYPES],
 };

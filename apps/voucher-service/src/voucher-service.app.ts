@@ -8,5 +8,6 @@ export const VOUCHER_SERVICE_APP: AppDescriptor = {
     'FDO device initialization (DI), the ownership voucher ledger and transfers, and TO0 scheduling.',
   module: VoucherServiceModule,
   endpoint: (config) => config.apps.voucherService,
+  servesFdo: true,
   rawBodyTypes: ['application/cbor'],
 };

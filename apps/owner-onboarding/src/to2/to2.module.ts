@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG, FDO_MESSAGE_HANDLERS, FdoController } from '@ztp/platform';
+import { APP_CONFIG, FDO_MESSAGE_HANDLERS } from '@ztp/platform';
 import { QueueModule, WebhookEventsModule } from '@ztp/queue';
 import { OwnerCertificateAuthority } from '../certificates/owner-certificate-authority';
 import { BundleDelivery } from '../service-info/bundle-delivery';
@@ -27,7 +27,6 @@ import { SESSION_SEALER } from './to2.tokens';
 /** FDO TO2 (messages 60-71) on the shared endpoint POST /fdo/101/msg/{60,62,64,66,68,70}. */
 @Module({
   imports: [QueueModule, WebhookEventsModule],
-  controllers: [FdoController],
   providers: [
     {
       provide: SESSION_SEALER,

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@ztp/auth';
 import { AuditLog } from '@ztp/persistence';
 import { CertificateIssuer, type KeyCustody } from '@ztp/pki';
-import { CLOCK, type Clock, FDO_MESSAGE_HANDLERS, FdoController, KEY_CUSTODY } from '@ztp/platform';
+import { CLOCK, type Clock, FDO_MESSAGE_HANDLERS, KEY_CUSTODY } from '@ztp/platform';
 import { CompleteDeviceInitialization } from './di/complete-device-initialization.use-case';
 import { diMessageHandlers } from './di/di-message-handlers';
 import { StartDeviceInitialization } from './di/start-device-initialization.use-case';
@@ -29,7 +29,7 @@ import { StationsController } from './stations/stations.controller';
  */
 @Module({
   imports: [AuthModule],
-  controllers: [FdoController, ManufacturerPkiController, StationsController, RendezvousController],
+  controllers: [ManufacturerPkiController, StationsController, RendezvousController],
   providers: [
     { provide: RANDOM_SOURCE, useValue: (length: number) => new Uint8Array(randomBytes(length)) },
     { provide: AuditLog, inject: [CLOCK], useFactory: (clock: Clock) => new AuditLog(() => clock.now()) },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { type IncomingHttpHeaders } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { type DataSource } from 'typeorm';
 import { type AppConfig, loadConfig } from '@ztp/config';
@@ -14,7 +14,8 @@ import {
   VoucherEntity,
 } from '@ztp/persistence';
 import { CertificateIssuer, SoftwareKeyCustody } from '@ztp/pki';
-import { type Clock, FdoController } from '@ztp/platform';
+import { pino } from 'pino';
+import { type Clock, FdoEndpoint } from '@ztp/platform';
 import { CompleteDeviceInitialization } from './di/complete-device-initialization.use-case';
 import { type DeviceInitializedHook } from './di/device-initialized-hooks';
 import { diMessageHandlers } from './di/di-message-handlers';
@@ -50,7 +51,7 @@ export interface FdoAnswer {
 
 /**
  * The manufacturing use cases wired by hand on a real database (what ManufacturingModule wires in
- * the app), plus the real FdoController in front of the DI handlers, reachable without HTTP.
+ * the app), plus the real FdoEndpoint in front of the DI handlers, reachable without HTTP.
  */
 export class ManufacturingHarness {
   readonly clock = new TestClock();
@@ -60,7 +61,7 @@ export class ManufacturingHarness {
   readonly createStation: CreateStation;
   readonly revokeStation: RevokeStation;
   readonly setRendezvous: SetRendezvousDirectives;
-  readonly controller: FdoController;
+  readonly endpoint: FdoEndpoint;
   private readonly hooks: DeviceInitializedHook[] = [];
 
   constructor(
@@ -97,7 +98,14 @@ export class ManufacturingHarness {
       this.config,
     );
     const complete = new CompleteDeviceInitialization(dataSource, stations, audit, this.clock, this.hooks);
-    this.controller = new FdoController(diMessageHandlers(start, complete));
+    this.endpoint = new FdoEndpoint(
+      diMessageHandlers(start, complete),
+      pino({ level: 'silent' }),
+      undefined,
+      {
+        maxBodyBytes: this.config.http.maxBodyBytes,
+      },
+    );
   }
 
   /** Hooks run by CompleteDeviceInitialization, in order (tests add and clear them). */
@@ -111,36 +119,22 @@ export class ManufacturingHarness {
       .save({ kind: 'manufacturer', name: `${slug} Inc.`, slug, settings: {} });
   }
 
-  /** POST /fdo/101/msg/{type} through the real FdoController. */
+  /** POST /fdo/101/msg/{type} through the real FdoEndpoint (all but the HTTP framing). */
   async send(type: number, body: Uint8Array, message: SentMessage = {}): Promise<FdoAnswer> {
     const headers: IncomingHttpHeaders = {
       'content-type': 'application/cbor',
       ...(message.token ? { authorization: `Bearer ${message.token}` } : {}),
       ...message.headers,
     };
-    const remoteAddress = message.remoteAddress ?? '127.0.0.1';
-    const reply = { headers: new Map<string, string>(), body: new Uint8Array(), statusCode: 0 };
-    const res = {
-      set statusCode(code: number) {
-        reply.statusCode = code;
-      },
-      setHeader: (name: string, value: string) => reply.headers.set(name.toLowerCase(), value),
-      end: (data: Uint8Array) => (reply.body = new Uint8Array(data)),
-    } as unknown as ServerResponse;
-    const req = {
+    const reply = await this.endpoint.exchange({
+      typeParam: String(type),
+      contentType: headers['content-type'],
+      body,
       headers,
-      body: Buffer.from(body),
-      ip: remoteAddress,
-      socket: { remoteAddress },
-      id: 'test',
-    };
-    await this.controller.receive(String(type), req as never, res);
-    const authorization = reply.headers.get('authorization');
-    return {
-      type: Number(reply.headers.get('message-type')),
-      body: reply.body,
-      token: authorization?.replace(/^Bearer /, ''),
-    };
+      remoteAddress: message.remoteAddress ?? '127.0.0.1',
+      requestId: 'test',
+    });
+    return { type: reply.type, body: reply.body, token: reply.token };
   }
 
   /** A fetch for FdoHttpSession that lands in `send` (from `remoteAddress`). */

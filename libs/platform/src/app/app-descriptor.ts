@@ -14,6 +14,11 @@ export interface AppDescriptor {
   /** Port and public URL from the configuration. */
   endpoint(config: AppConfig): { readonly port: number; readonly publicUrl: string };
   /**
+   * The app answers FDO messages (`POST /fdo/101/msg/{type}`): its module provides
+   * FDO_MESSAGE_HANDLERS, served by the FdoEndpoint in front of the app's HTTP pipeline.
+   */
+  readonly servesFdo?: boolean;
+  /**
    * Content types whose bodies reach handlers as raw bytes (`Buffer` in `req.body` / `@Body()`),
    * e.g. `application/cbor` for FDO messages. Size-limited by MAX_BODY_BYTES like JSON.
    */

@@ -2,15 +2,19 @@ import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { FdoEndpoint, installFdoEndpoint } from '../fdo/fdo-endpoint';
+import { FDO_MESSAGE_HANDLERS, type FdoMessageHandlers } from '../fdo/fdo-message-handler';
 import { configureHttp } from '../http/configure-http';
+import { HttpMetrics } from '../metrics/http-metrics';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { type Runtime } from '../runtime/runtime';
 import { type AppDescriptor } from './app-descriptor';
 import { PlatformModule } from './platform.module';
 
 /**
- * One app, initialised and ready to `listen`, with the shared HTTP pipeline (configureHttp) and its
- * OpenAPI document at /docs and /docs-json. `app.close()` closes the HTTP server, then the app's
+ * One app, initialised and ready to `listen`, with the shared HTTP pipeline (configureHttp), its
+ * OpenAPI document at /docs and /docs-json, and, when the app serves FDO messages, the FDO endpoint
+ * in front of it all. `app.close()` closes the HTTP server, then the app's
  * queues, then its data source.
  */
 export async function createApp(
@@ -30,6 +34,16 @@ export async function createApp(
   });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
   await app.init();
+  if (descriptor.servesFdo) {
+    const handlers = app.get<symbol, FdoMessageHandlers>(FDO_MESSAGE_HANDLERS, { strict: false });
+    const endpoint = new FdoEndpoint(
+      handlers,
+      runtime.logger.child({ app: descriptor.name }),
+      app.get(HttpMetrics),
+      { maxBodyBytes: runtime.config.http.maxBodyBytes },
+    );
+    installFdoEndpoint(app.getHttpServer(), endpoint);
+  }
   return app;
 }
 

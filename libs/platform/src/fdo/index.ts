@@ -1,3 +1,3 @@
 export * from './fdo-message-handler';
 export * from './fdo-protocol-error';
-export * from './fdo.controller';
+export * from './fdo-endpoint';

@@ -13,8 +13,13 @@ export type RequestWithId = IncomingMessage & { id?: string };
  * UUID), echoed in the response header, found in each log line of the request and in problems.
  */
 export function requestIdMiddleware(req: RequestWithId, res: ServerResponse, next: () => void): void {
-  const incoming = req.headers['x-request-id'];
-  req.id = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  req.id = requestIdOf(req);
   res.setHeader(REQUEST_ID_HEADER, req.id);
   next();
+}
+
+/** The caller's `X-Request-Id` when sane, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }

@@ -23,6 +23,11 @@ export class HttpMetrics {
     });
   }
 
+  /** Records one request handled outside Express (the FDO endpoint). */
+  observe(method: string, route: string, statusCode: number, seconds: number): void {
+    this.duration.observe({ method, route, status_code: statusCode }, seconds);
+  }
+
   /** Express middleware; install before any other so body-parser rejections are counted too. */
   readonly middleware = (req: RoutedRequest, res: ServerResponse, next: () => void): void => {
     const end = this.duration.startTimer();
