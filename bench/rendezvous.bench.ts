@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { FdoHttpSession, runTo0, runTo1, type Fetch } from '@ztp/fdo-client';
+import { createKeepAliveFetch, type Fetch, FdoHttpSession, runTo0, runTo1 } from '@ztp/fdo-client';
 import { buildRvTo2Addr, createSoftwareSigner, type OwnershipVoucher, type Signer } from '@ztp/protocol';
 import { newTestDevice, ownedVoucher, p256Key } from '../apps/rendezvous/src/testing/test-vouchers';
 import { type BenchCase } from './types';
@@ -16,43 +15,13 @@ import { type BenchCase } from './types';
  * DEVICES / rate seconds (2 s at 2,000/s), past the 2 s lookup cache: every HelloRV reads the
  * database and imports the device key, as a device's one TO1 would; ProveToRV reuses that read.
  * `rv.to0`: complete TO0 registrations (20 -> 21 -> 22 -> 23) per second of P-256 vouchers with one
- * entry. `server_cpu_ms_per_op` is the server process's CPU time per operation. The server logs
+ * entry. `server_cpu_ms_per_op` is the server process's CPU time per operation,
+ * `client_cpu_ms_per_op` this process's. The server logs
  * at warn (per-request info lines off), as a busy rendezvous would run.
  */
 const DEVICES = 4000;
 const CONCURRENCY = 32;
 const OWNER_ADDRESS = buildRvTo2Addr({ dns: 'owner.example.com', port: 8042, protocol: 'https' });
-
-/** fetch over keep-alive node:http: the client's own overhead should not be what is measured. */
-function keepAliveFetch(): { fetch: Fetch; agent: Agent } {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-  const fetch: Fetch = (url, init) =>
-    new Promise((resolve, reject) => {
-      const body = init.body as Uint8Array;
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { ...(init.headers as Record<string, string>), 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const headers = new Headers();
-            for (const name of ['message-type', 'authorization'])
-              if (typeof res.headers[name] === 'string') headers.set(name, res.headers[name]);
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { fetch, agent };
-}
 
 interface Server {
   url: string;
@@ -62,7 +31,12 @@ interface Server {
 async function startServer(): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'apps/rendezvous/src/testing/serve-rendezvous.ts'],
+    [
+      ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      '@swc-node/register/esm-register',
+      'apps/rendezvous/src/testing/serve-rendezvous.ts',
+    ],
     {
       cwd: new URL('../', import.meta.url).pathname,
       env: {
@@ -90,10 +64,10 @@ async function stopServer(server: Server): Promise<void> {
 
 interface Ctx {
   server: Server;
-  /** Server CPU (ms) at the first timed call, and calls since: server CPU per operation. */
-  cpu: { startMs: number; calls: number } | undefined;
+  /** Server and client CPU (ms) at the first timed call, and calls since: CPU per operation. */
+  cpu: { startMs: number; clientStart: NodeJS.CpuUsage; calls: number } | undefined;
   fetch: Fetch;
-  agent: Agent;
+  closeConnections: () => void;
   owner: Signer;
   vouchers: OwnershipVoucher[];
   /** The attestation key of each voucher's device. */
@@ -109,13 +83,15 @@ function processCpuMs(pid: number): number {
 
 function countCall(ctx: Ctx): void {
   if (ctx.cpu) ctx.cpu.calls++;
-  else ctx.cpu = { startMs: processCpuMs(ctx.server.child.pid!), calls: 0 };
+  else ctx.cpu = { startMs: processCpuMs(ctx.server.child.pid!), clientStart: process.cpuUsage(), calls: 0 };
 }
 
 function serverCpuPerOp(ctx: Ctx): Record<string, number> {
   if (!ctx.cpu || ctx.cpu.calls === 0) return {};
   const ms = (processCpuMs(ctx.server.child.pid!) - ctx.cpu.startMs) / ctx.cpu.calls;
-  return { server_cpu_ms_per_op: Number(ms.toFixed(3)) };
+  const client = process.cpuUsage(ctx.cpu.clientStart);
+  const clientMs = (client.user + client.system) / 1000 / ctx.cpu.calls;
+  return { server_cpu_ms_per_op: Number(ms.toFixed(3)), client_cpu_ms_per_op: Number(clientMs.toFixed(3)) };
 }
 
 /** DEVICES vouchers for one owner, each device with its own P-256 key and certificate. */
@@ -134,7 +110,7 @@ async function setup(options: { registered: boolean }): Promise<Ctx> {
 }
 
 async function prepare(server: Server): Promise<Ctx> {
-  const { fetch, agent } = keepAliveFetch();
+  const { fetch, close: closeConnections } = createKeepAliveFetch({ maxSockets: CONCURRENCY * 2 });
   const manufacturer = p256Key();
   const owner = p256Key();
   const devices: Signer[] = [];
@@ -145,7 +121,7 @@ async function prepare(server: Server): Promise<Ctx> {
     vouchers.push(await ownedVoucher(device, manufacturer, [owner]));
   }
   const ownerSigner = createSoftwareSigner(owner);
-  return { server, fetch, agent, owner: ownerSigner, vouchers, devices, next: 0, cpu: undefined };
+  return { server, fetch, closeConnections, owner: ownerSigner, vouchers, devices, next: 0, cpu: undefined };
 }
 
 function register(ctx: Ctx, voucher: OwnershipVoucher) {
@@ -158,7 +134,7 @@ function register(ctx: Ctx, voucher: OwnershipVoucher) {
 }
 
 async function teardown(ctx: Ctx): Promise<void> {
-  ctx.agent.destroy();
+  ctx.closeConnections();
   await stopServer(ctx.server);
 }
 

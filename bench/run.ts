@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BenchCase } from './types';
@@ -18,7 +19,7 @@ const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 async function measure(bench: BenchCase, ctx: unknown) {
   const concurrency = bench.concurrency ?? 1;
-  const warmupUntil = performance.now() + Math.min(500, (bench.durationMs ?? 2000) / 4);
+  const warmupUntil = performance.now() + (bench.warmupMs ?? Math.min(500, (bench.durationMs ?? 2000) / 4));
   const runUntil = (deadline: number, latencies?: number[]) =>
     Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -30,12 +31,29 @@ async function measure(bench: BenchCase, ctx: unknown) {
       }),
     );
   await runUntil(warmupUntil);
+  const stopProfiler = await startProfiler();
   const latencies: number[] = [];
   const started = performance.now();
   await runUntil(started + (bench.durationMs ?? 2000), latencies);
   const elapsedMs = performance.now() - started;
+  await stopProfiler();
   latencies.sort((a, b) => a - b);
   return { calls: latencies.length, elapsedMs, latencies };
+}
+
+/** BENCH_CPU_PROF_CLIENT=<file>: a V8 CPU profile of this process over the timed run. */
+async function startProfiler(): Promise<() => Promise<void>> {
+  const file = process.env['BENCH_CPU_PROF_CLIENT'];
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 async function main() {

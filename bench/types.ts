@@ -12,7 +12,9 @@ export interface BenchCase<Ctx = unknown> {
   teardown?: (ctx: Ctx) => Promise<void> | void;
   /** Operations kept in flight at once (default 1). */
   concurrency?: number;
-  /** How long to measure, after a short warm-up (default 2000 ms). */
+  /** Warm-up before measuring (default a quarter of durationMs, at most 500 ms). */
+  warmupMs?: number;
+  /** How long to measure, after the warm-up (default 2000 ms). */
   durationMs?: number;
   /** Operations each op() call stands for (e.g. vouchers per bulk request). Default 1. */
   opsPerCall?: number;

@@ -7,7 +7,16 @@ import { decodeErrorMessage, MAX_MESSAGE_SIZE, MessageType, type ErrorMessage } 
  * an Error (255) reply into an FdoErrorReply. Network I/O goes through the injected `fetch`.
  */
 
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+/** What FdoHttpSession reads of an HTTP reply; a fetch `Response` is one. */
+export interface FdoHttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** The global fetch, or any function that sends like it (see createKeepAliveFetch). */
+export type Fetch = (url: string, init: RequestInit) => Promise<FdoHttpResponse>;
 
 export interface FdoReply {
   type: number;
@@ -62,7 +71,7 @@ export class FdoHttpSession {
     };
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/fdo/101/msg/${type}`;
-    let response: Response;
+    let response: FdoHttpResponse;
     try {
       response = await this.fetch(url, {
         method: 'POST',

@@ -10,3 +10,4 @@ export * from './to2';
 export * from './to2-verification-error';
 export * from './service-info-modules';
 export * from './sztp';
+export * from './keep-alive-fetch';
