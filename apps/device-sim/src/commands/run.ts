@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
+import { createKeepAliveFetch } from '@ztp/fdo-client';
 import {
   DEFAULT_DI_URL,
   type DeviceKeyOptions,
@@ -51,6 +52,8 @@ export async function runRunCommand(
   const deviceKey = resolveDeviceKeyOptions(options);
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
   const prefix = options.serialPrefix ?? `SIM-${randomBytes(4).toString('hex')}-`;
+  // A fleet reuses connections: the global fetch costs the simulator more CPU than the exchange.
+  const connections = context.fetch ? undefined : createKeepAliveFetch({ maxSockets: options.concurrency });
   const summary = await runFleet(
     {
       flow,
@@ -64,11 +67,11 @@ export async function runRunCommand(
         deviceKey,
         outDir: options.outDir,
         options,
-        fetch: context.fetch,
+        fetch: context.fetch ?? connections?.fetch,
       },
     },
     progressFor(context.io, flow.name),
-  );
+  ).finally(() => connections?.close());
   context.io.stdout(
     context.io.interactive ? formatSummary(summary) : `${JSON.stringify({ event: 'summary', ...summary })}\n`,
   );
