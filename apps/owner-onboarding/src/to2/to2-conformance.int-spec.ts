@@ -8,6 +8,7 @@ import {
   SigAlg,
   type ServiceInfo,
 } from '@ztp/protocol';
+import { AuditLog } from '@ztp/persistence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualDevice } from '../testing/manual-device';
 import { createOwner, provisionDevice, type TestOwner } from '../testing/onboarding-fixtures';
@@ -214,5 +215,55 @@ describe('TO2.Done (70)', () => {
     const body = d.doneBody();
     expect((await d.done(body)).type).toBe(MessageType.TO2Done2);
     expect(await code(d.done(body))).toBe(ErrorCode.MessageBodyError);
+  });
+
+  it('is applied once: of two concurrent Done, one completes and the other is 100; the audit chain holds', async () => {
+    const d = await readyDevice();
+    for (const [isMore, info] of devmod().map((si, i, all) => [i < all.length - 1, si] as const))
+      await d.serviceInfo(isMore, info);
+    const body = d.doneBody();
+    const results = await Promise.allSettled([d.done(body), d.done(body)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as FdoErrorReply).code).toBe(ErrorCode.MessageBodyError);
+    const events: { event_type: string }[] = await harness.dataSource.query(
+      `SELECT event_type FROM audit_event WHERE tenant_id = $1 AND actor = $2 ORDER BY seq`,
+      [owner.tenant.id, `device:${d.credential.guid}`],
+    );
+    expect(events.map((e) => e.event_type)).toEqual(['voucher.replaced', 'device.onboarded']);
+    expect(
+      await harness.dataSource.transaction((m) => new AuditLog().verifyChain(m, owner.tenant.id)),
+    ).toMatchObject({ valid: true });
+  });
+
+  it('writes nothing when the voucher changed before Done (500); the same Done then completes', async () => {
+    const provisioned = await provisionDevice(harness.dataSource, { owner });
+    const d = new ManualDevice(provisioned.credential, harness.instance.url);
+    await d.hello();
+    await d.entry(0);
+    await d.prove();
+    await d.ready();
+    for (const [isMore, info] of devmod().map((si, i, all) => [i < all.length - 1, si] as const))
+      await d.serviceInfo(isMore, info);
+    await harness.dataSource.query(`UPDATE voucher SET status = 'deleted' WHERE id = $1`, [
+      provisioned.voucherId,
+    ]);
+    const body = d.doneBody();
+    expect(await code(d.done(body))).toBe(ErrorCode.InternalServerError);
+    const state = async () =>
+      (
+        await harness.dataSource.query(
+          `SELECT d.lifecycle, (SELECT count(*) FROM audit_event WHERE actor = $2)::int AS events,
+                  (SELECT count(*) FROM voucher WHERE device_id = d.id)::int AS vouchers
+             FROM device d WHERE d.id = $1`,
+          [provisioned.deviceId, `device:${provisioned.guidHex}`],
+        )
+      )[0] as { lifecycle: string; events: number; vouchers: number };
+    expect(await state()).toEqual({ lifecycle: 'provisioned', events: 0, vouchers: 1 });
+    await harness.dataSource.query(`UPDATE voucher SET status = 'active' WHERE id = $1`, [
+      provisioned.voucherId,
+    ]);
+    expect((await d.done(body)).type).toBe(MessageType.TO2Done2);
+    expect(await state()).toEqual({ lifecycle: 'onboarded', events: 2, vouchers: 2 });
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@ztp/fdo-client';
 import {
   AuditEventEntity,
+  AuditLog,
   BundleRenderer,
   ConfigBundleEntity,
   ConfigFileEntity,
@@ -310,5 +311,35 @@ describe('TO2 across replicas and options', () => {
       (await harness.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: device.deviceId }))
         .lifecycle,
     ).toBe('onboarded');
+  });
+
+  it('a device that declines offered credential reuse gets a replacement voucher under the same GUID', async () => {
+    const reuseOwner = await createOwner(harness.dataSource, harness.custody, {
+      settings: { credentialReuse: true },
+    });
+    const device = await provisionDevice(harness.dataSource, { owner: reuseOwner });
+    const outcome = await runTo2({
+      session: new FdoHttpSession({ baseUrl: harness.instance.url }),
+      credential: device.credential,
+      acceptCredentialReuse: false,
+    });
+    expect(outcome.credentialReused).toBe(false);
+    expect(outcome.credential.guid).toBe(device.guidHex);
+    const vouchers = await harness.dataSource
+      .getRepository(VoucherEntity)
+      .find({ where: { deviceId: device.deviceId }, order: { createdAt: 'ASC' } });
+    expect(vouchers.map((v) => [v.status, v.guid, v.replacesVoucherId])).toEqual([
+      ['retired', device.guidHex, null],
+      ['active', device.guidHex, device.voucherId],
+    ]);
+    expect(
+      await harness.dataSource.transaction((m) => new AuditLog().verifyChain(m, reuseOwner.tenant.id)),
+    ).toMatchObject({ valid: true });
+    // The replacement works for the next TO2.
+    const again = await runTo2({
+      session: new FdoHttpSession({ baseUrl: harness.instance.url }),
+      credential: outcome.credential,
+    });
+    expect(again.credentialReused).toBe(true);
   });
 });

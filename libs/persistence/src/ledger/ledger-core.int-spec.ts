@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataSource } from '../data-source';
 import { createTestDatabase, type TestDatabase } from '../testing/create-test-database';
 import { AuditEventEntity } from './audit-event.entity';
-import { AuditLog, AuditOutsideTransactionError } from './audit-log';
+import { auditAppendCtes, AuditLog, AuditOutsideTransactionError } from './audit-log';
 import { PostgresSealedKeyStore } from './postgres-sealed-key-store';
 import { TenantEntity } from './tenant.entity';
 
@@ -90,6 +90,83 @@ describe('AuditLog (hash-chained per tenant)', () => {
     expect(await dataSource.transaction((m) => audit.verifyChain(m, tenant.id))).toEqual({
       valid: true,
       count: 8,
+    });
+  });
+});
+
+describe('auditAppendCtes (audit events inside one statement)', () => {
+  const audit = new AuditLog();
+
+  async function appendInStatement(tenantId: string, condition: string, i: number): Promise<number> {
+    const { ctes, params } = auditAppendCtes({
+      tenantId,
+      events: [
+        {
+          eventType: 'voucher.replaced',
+          subject: `voucher:${i}`,
+          actor: 'device:x',
+          data: { i, z: { b: 1, a: 'ü' } },
+        },
+        { eventType: 'device.onboarded', data: { i, list: [1, 'two', null, 2.5] } },
+      ],
+      occurredAt: new Date(),
+      condition,
+      firstParam: 2,
+    });
+    const rows: { n: number; heads: number }[] = await dataSource.query(
+      `WITH gate AS (SELECT $1::int AS g), ${ctes}
+       SELECT (SELECT count(*) FROM audit_events)::int AS n, (SELECT count(*) FROM audit_head_moved)::int AS heads`,
+      [1, ...params],
+    );
+    expect(rows[0]!.heads).toBe(rows[0]!.n === 0 ? 0 : 1);
+    return rows[0]!.n;
+  }
+
+  it('extends the same chain as append, with the same hashes; writes nothing when its condition fails', async () => {
+    const tenant = await newTenant('one-statement');
+    await dataSource.transaction((m) =>
+      audit.append(m, { tenantId: tenant.id, eventType: 'tenant.created' }),
+    );
+    expect(await appendInStatement(tenant.id, 'EXISTS (SELECT 1 FROM gate WHERE g = 1)', 1)).toBe(2);
+    expect(await appendInStatement(tenant.id, 'EXISTS (SELECT 1 FROM gate WHERE g = 2)', 2)).toBe(0);
+    await dataSource.transaction((m) => audit.append(m, { tenantId: tenant.id, eventType: 'after' }));
+    expect(await dataSource.transaction((m) => audit.verifyChain(m, tenant.id))).toEqual({
+      valid: true,
+      count: 4,
+    });
+    const events = await dataSource
+      .getRepository(AuditEventEntity)
+      .find({ where: { tenantId: tenant.id }, order: { seq: 'ASC' } });
+    expect(events.map((e) => [e.seq, e.eventType, e.subject, e.actor])).toEqual([
+      ['1', 'tenant.created', null, null],
+      ['2', 'voucher.replaced', 'voucher:1', 'device:x'],
+      ['3', 'device.onboarded', null, null],
+      ['4', 'after', null, null],
+    ]);
+    // A changed event still shows: the hashes PostgreSQL computed are the ones verifyChain recomputes.
+    await dataSource.query(`UPDATE audit_event SET actor = 'device:y' WHERE tenant_id = $1 AND seq = 2`, [
+      tenant.id,
+    ]);
+    expect(await dataSource.transaction((m) => audit.verifyChain(m, tenant.id))).toMatchObject({
+      valid: false,
+      brokenAtSeq: '2',
+    });
+  });
+
+  it('serialises with concurrent appends of the same tenant without gaps', async () => {
+    const tenant = await newTenant('one-statement-busy');
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0
+          ? appendInStatement(tenant.id, 'true', i)
+          : dataSource.transaction((m) =>
+              audit.append(m, { tenantId: tenant.id, eventType: 'n', data: { i } }),
+            ),
+      ),
+    );
+    expect(await dataSource.transaction((m) => audit.verifyChain(m, tenant.id))).toEqual({
+      valid: true,
+      count: 12,
     });
   });
 });

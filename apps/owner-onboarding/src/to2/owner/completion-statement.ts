@@ -1,17 +1,111 @@
+import { type AuditEventInput, auditAppendCtes } from '@ztp/persistence';
+import { type WebhookPayload } from '@ztp/queue';
+
+/** Everything the completion statement writes. */
+export interface CompletionWrite {
+  tokenHash: Buffer;
+  /** The session version read for this message (the statement applies only while it is current). */
+  version: number;
+  /** The closed session's sealed state. */
+  closedState: Buffer;
+  now: Date;
+  ownerTenantId: string;
+  deviceId: string;
+  voucherId: string;
+  oldGuid: string;
+  newGuid: string;
+  /** Retire the old voucher here (false: no replacement, or the caller retired it first). */
+  retire: boolean;
+  /** The replacement voucher, with the id chosen for it; null under credential reuse. */
+  replacement: { id: string; cbor: Buffer } | null;
+  /** Owner2Key's SPKI and its SHA-256 (hex): the replacement voucher's owner key. */
+  owner2Spki: Buffer;
+  owner2Sha256: string;
+  /** The owner_key row for a new Owner2Key; null when the key is the current owner key. */
+  owner2Key: { name: string; spec: string; custodyKeyId: string } | null;
+  devmodJson: string | null;
+  resultsJson: string;
+  audit: Omit<AuditEventInput, 'tenantId'>[];
+  /** The `device.onboarded` webhook event, written for each subscribed endpoint (the outbox). */
+  webhook: WebhookPayload;
+}
+
+/** What the statement did. */
+export interface CompletionCounts {
+  sessions: number;
+  /** The old voucher was still active and is now locked (always 1 when `retire` is false). */
+  vouchers_locked: number;
+  devices_locked: number;
+  retired: number;
+  replacement_id: string | null;
+  owner_keys: number;
+  devices: number;
+  audit_events: number;
+  /** webhook_delivery ids to enqueue now that the statement has committed. */
+  webhook_deliveries: string[];
+}
+
 /**
  * The ledger writes of a completed TO2 as ONE statement (data-modifying CTEs run in one round trip
- * and one snapshot): the session closes (guarded by its version, so a Done is applied once), the
- * old voucher is retired and the replacement inserted (with an owner_key row for a new Owner2Key),
- * the device moves to its new GUID and `onboarded`, its devmod is stored and its bundle marked
- * delivered. Every part after the session is conditional on the session update, so a duplicate
- * Done changes nothing. The caller checks the returned counts and runs it inside the transaction
- * that also appends the audit events.
+ * and one snapshot, and a single statement is atomic by itself, so no BEGIN/COMMIT is needed):
+ * the old voucher and the device rows are locked first, the session closes only if both are as
+ * expected (guarded by its version too, so a Done is applied once), and every other part is
+ * conditional on the session update: the old voucher is retired and the replacement inserted (with
+ * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
+ * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
+ * hash chain (tenant row locked last, as AuditLog.append does) and the `device.onboarded` webhook
+ * deliveries written (the same rows WebhookEvents.emit writes; the caller enqueues them). Since
+ * the rows are locked before the session closes, nothing that runs after it can find them
+ * changed: either all of it is written or (duplicate, changed voucher or device) none of it.
  */
-export const COMPLETION_STATEMENT = `
+export function completionStatement(write: CompletionWrite): { sql: string; params: unknown[] } {
+  const params: unknown[] = [
+    write.tokenHash,
+    write.version,
+    write.closedState,
+    write.now,
+    write.ownerTenantId,
+    write.deviceId,
+    write.voucherId,
+    write.newGuid,
+    write.replacement !== null,
+    write.replacement?.cbor ?? null,
+    write.owner2Sha256,
+    write.owner2Key !== null,
+    write.owner2Key?.name ?? null,
+    write.owner2Key?.spec ?? null,
+    write.owner2Key?.custodyKeyId ?? null,
+    write.owner2Spki,
+    write.devmodJson,
+    write.oldGuid,
+    write.resultsJson,
+    write.retire,
+    write.replacement?.id ?? null,
+    write.webhook.id,
+    JSON.stringify(write.webhook),
+    write.webhook.type,
+  ];
+  const audit = auditAppendCtes({
+    tenantId: write.ownerTenantId,
+    events: write.audit,
+    occurredAt: write.now,
+    condition: 'EXISTS (SELECT 1 FROM session)',
+    firstParam: params.length + 1,
+  });
+  params.push(...audit.params);
+  const sql = `
 WITH
+  voucher_locked AS MATERIALIZED (
+    SELECT id FROM voucher WHERE id = $7 AND status = 'active' AND $20 FOR NO KEY UPDATE
+  ),
+  device_locked AS MATERIALIZED (
+    SELECT id FROM device WHERE id = $6 FOR NO KEY UPDATE
+  ),
   session AS (
     UPDATE to2_session SET stage = 'done', version = version + 1, state = $3, updated_at = $4
      WHERE token_hash = $1 AND version = $2
+       AND EXISTS (SELECT 1 FROM device_locked)
+       AND (NOT $20 OR EXISTS (SELECT 1 FROM voucher_locked))
     RETURNING 1
   ),
   retired AS (
@@ -20,9 +114,9 @@ WITH
     RETURNING id
   ),
   replacement AS (
-    INSERT INTO voucher (device_id, guid, cbor, num_entries, owner_key_sha256, holder_tenant_id, status,
+    INSERT INTO voucher (id, device_id, guid, cbor, num_entries, owner_key_sha256, holder_tenant_id, status,
                          replaces_voucher_id, created_at, updated_at)
-    SELECT $6, $8, $10, 0, $11, $5, 'active', $7, $4, $4
+    SELECT $21, $6, $8, $10, 0, $11, $5, 'active', $7, $4, $4
      WHERE $9 AND EXISTS (SELECT 1 FROM session)
     RETURNING id
   ),
@@ -49,19 +143,27 @@ WITH
     UPDATE config_bundle SET delivery_status = 'delivered', delivered_at = $4, results = $19::jsonb
      WHERE device_id = $6 AND owner_tenant_id = $5 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
-  )
+  ),
+  webhook AS (
+    INSERT INTO webhook_delivery (endpoint_id, tenant_id, event_id, event_type, payload, status, attempts)
+    SELECT e.id, $5, $22::uuid, $24::text, $23::jsonb, 'pending', 0
+      FROM webhook_endpoint e
+     WHERE e.tenant_id = $5 AND e.enabled AND e.event_types @> jsonb_build_array($24::text)
+       AND EXISTS (SELECT 1 FROM session)
+    RETURNING id
+  ),
+  ${audit.ctes}
 SELECT (SELECT count(*) FROM session)::int AS sessions,
+       (CASE WHEN $20 THEN (SELECT count(*) FROM voucher_locked) ELSE 1 END)::int AS vouchers_locked,
+       (SELECT count(*) FROM device_locked)::int AS devices_locked,
        (SELECT count(*) FROM retired)::int AS retired,
        (SELECT id FROM replacement) AS replacement_id,
        (SELECT count(*) FROM owner2)::int AS owner_keys,
        (SELECT count(*) FROM device)::int AS devices,
        (SELECT count(*) FROM devmod)::int AS devmods,
-       (SELECT count(*) FROM bundle)::int AS bundles`;
-
-export interface CompletionCounts {
-  sessions: number;
-  retired: number;
-  replacement_id: string | null;
-  owner_keys: number;
-  devices: number;
+       (SELECT count(*) FROM bundle)::int AS bundles,
+       (SELECT count(*) FROM audit_events)::int AS audit_events,
+       (SELECT count(*) FROM audit_head_moved)::int AS audit_heads,
+       array(SELECT id::text FROM webhook) AS webhook_deliveries`;
+  return { sql, params };
 }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog } from '@ztp/persistence';
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import {
   buildReplacementVoucher,
@@ -16,31 +15,28 @@ import { WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlRows } from '../../support/sql-rows';
 import { type To2Session, To2SessionStore } from '../session/session-store';
-import { COMPLETION_STATEMENT, type CompletionCounts } from './completion-statement';
+import { type CompletionCounts, completionStatement } from './completion-statement';
 import { type To2SessionState } from '../session/session-state';
 
-const spkiSha256 = (spki: Uint8Array) => createHash('sha256').update(spki).digest('hex');
-
 /**
- * The end of a successful TO2, in ONE transaction: the session is closed (exactly once: guarded by
- * its version), the replacement voucher enters the ledger (new GUID, RendezvousInfo, Owner2Key as
- * its owner key, the device's replacement HMAC, no entries; held by the owner, with an owner_key
- * row for Owner2Key) and the old one is retired, the device is marked onboarded under its new GUID,
- * its devmod stored and its bundle marked delivered, with audit events and a `device.onboarded`
- * webhook. Under credential reuse nothing is replaced: the device is onboarded, the voucher stays.
+ * The end of a successful TO2, atomically: the session is closed (exactly once: guarded by its
+ * version), the replacement voucher enters the ledger (new GUID, RendezvousInfo, Owner2Key as its
+ * owner key, the device's replacement HMAC, no entries; held by the owner, with an owner_key row
+ * for Owner2Key) and the old one is retired, the device is marked onboarded under its new GUID, its
+ * devmod stored and its bundle marked delivered, with audit events and a `device.onboarded`
+ * webhook. All of it is one statement (completion-statement.ts): one round trip, no BEGIN/COMMIT.
+ * Under credential reuse nothing is replaced: the device is onboarded, the voucher stays.
  */
 @Injectable()
 export class OnboardingCompletion {
-  private readonly audit: AuditLog;
+  private readonly logger = new Logger('TO2');
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly sessions: To2SessionStore,
     private readonly webhooks: WebhookEvents,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.audit = new AuditLog(() => clock.now());
-  }
+  ) {}
 
   async complete(session: To2Session, voucher: OwnershipVoucher): Promise<void> {
     const { state } = session;
@@ -51,85 +47,109 @@ export class OnboardingCompletion {
     const replaced = state.replacementHmac != null;
     const now = this.clock.now();
     const owner2Key = decodePublicKey(setup.owner2Key);
-    const spki = new Uint8Array(owner2Key.key.export({ type: 'spki', format: 'der' }));
+    const spki = Buffer.from(owner2Key.key.export({ type: 'spki', format: 'der' }));
     const replacement = replaced
-      ? buildReplacementVoucher(voucher, {
-          guid: setup.guid,
-          rendezvousInfo: new RawCbor(setup.rvInfo),
-          owner2Key,
-          headerHmac: decodeFdoHmac(decode(state.replacementHmac!), 'ReplacementHMac'),
-        })
+      ? {
+          id: randomUUID(),
+          cbor: Buffer.from(
+            buildReplacementVoucher(voucher, {
+              guid: setup.guid,
+              rendezvousInfo: new RawCbor(setup.rvInfo),
+              owner2Key,
+              headerHmac: decodeFdoHmac(decode(state.replacementHmac!), 'ReplacementHMac'),
+            }).bytes,
+          ),
+        }
       : null;
     // Replaced under credential reuse, the replacement keeps the GUID: the old voucher must be
-    // retired before the new one may be active (one active voucher per GUID).
+    // retired before the new one may be active (one active voucher per GUID), so in a statement
+    // of its own, before the completion statement, in one transaction.
     const retireFirst = replaced && setup.reuse;
-    await this.dataSource.transaction(async (manager) => {
-      if (retireFirst) await this.retire(manager, session.voucherId, now);
-      const [counts] = (await manager.query(COMPLETION_STATEMENT, [
-        session.tokenHash,
-        session.version,
-        this.sessions.seal(session, closedState(state)),
-        now,
-        session.ownerTenantId,
-        session.deviceId,
-        session.voucherId,
-        newGuid,
-        replaced,
-        replacement ? Buffer.from(replacement.bytes) : null,
-        spkiSha256(spki),
-        replaced && !setup.reuse,
-        `owner2-${newGuid}`,
-        setup.owner2Spec,
-        setup.owner2CustodyKeyId,
-        Buffer.from(spki),
-        progress.devmod ? JSON.stringify(progress.devmod) : null,
-        oldGuid,
-        JSON.stringify(progress.results),
-        replaced && !retireFirst,
-      ])) as CompletionCounts[];
-      if (counts!.sessions !== 1)
-        throw FdoProtocolError.malformed(
-          'this TO2 message was already processed (duplicate or concurrent request)',
-        );
-      if (counts!.devices !== 1 || (replaced && !retireFirst && counts!.retired !== 1))
-        throw new FdoProtocolError(
-          ErrorCode.InternalServerError,
-          'the voucher or device changed during onboarding',
-        );
-      const replacementVoucherId = counts!.replacement_id;
-      const data = {
-        deviceId: session.deviceId,
-        guid: newGuid,
-        previousGuid: oldGuid,
-        credentialReuse: !replaced,
-        voucherId: session.voucherId,
-        replacementVoucherId,
-        kexSuite: state.kexSuite,
-        cipherSuite: state.cipher,
-        configurationSteps: progress.results.length,
-      };
-      if (replaced)
-        await this.audit.append(manager, {
-          tenantId: session.ownerTenantId,
-          eventType: 'voucher.replaced',
-          subject: `voucher:${session.voucherId}`,
-          actor: `device:${oldGuid}`,
-          data: { replacementVoucherId, guid: newGuid, previousGuid: oldGuid },
-        });
-      await this.audit.append(manager, {
-        tenantId: session.ownerTenantId,
-        eventType: 'device.onboarded',
-        subject: `device:${newGuid}`,
-        actor: `device:${oldGuid}`,
-        data,
-      });
-      await this.webhooks.emit(manager, {
-        tenantId: session.ownerTenantId,
+    const data = {
+      deviceId: session.deviceId,
+      guid: newGuid,
+      previousGuid: oldGuid,
+      credentialReuse: !replaced,
+      voucherId: session.voucherId,
+      replacementVoucherId: replacement?.id ?? null,
+      kexSuite: state.kexSuite,
+      cipherSuite: state.cipher,
+      configurationSteps: progress.results.length,
+    };
+    const { sql, params } = completionStatement({
+      tokenHash: session.tokenHash,
+      version: session.version,
+      closedState: this.sessions.seal(session, closedState(state)),
+      now,
+      ownerTenantId: session.ownerTenantId,
+      deviceId: session.deviceId,
+      voucherId: session.voucherId,
+      oldGuid,
+      newGuid,
+      retire: replaced && !retireFirst,
+      replacement,
+      owner2Spki: spki,
+      owner2Sha256: createHash('sha256').update(spki).digest('hex'),
+      owner2Key:
+        replaced && !setup.reuse
+          ? { name: `owner2-${newGuid}`, spec: setup.owner2Spec, custodyKeyId: setup.owner2CustodyKeyId }
+          : null,
+      devmodJson: progress.devmod ? JSON.stringify(progress.devmod) : null,
+      resultsJson: JSON.stringify(progress.results),
+      audit: [
+        ...(replaced
+          ? [
+              {
+                eventType: 'voucher.replaced',
+                subject: `voucher:${session.voucherId}`,
+                actor: `device:${oldGuid}`,
+                data: { replacementVoucherId: replacement!.id, guid: newGuid, previousGuid: oldGuid },
+              },
+            ]
+          : []),
+        { eventType: 'device.onboarded', subject: `device:${newGuid}`, actor: `device:${oldGuid}`, data },
+      ],
+      webhook: {
+        id: randomUUID(),
         type: 'device.onboarded',
+        tenantId: session.ownerTenantId,
+        occurredAt: now.toISOString(),
         subject: `device:${newGuid}`,
         data,
-      });
+      },
     });
+    const counts = retireFirst
+      ? await this.dataSource.transaction(async (manager) => {
+          await this.retire(manager, session.voucherId, now);
+          return this.checked(session, firstRow(await manager.query(sql, params)));
+        })
+      : await this.checked(session, firstRow(await this.dataSource.query(sql, params)));
+    if (counts.webhook_deliveries.length > 0)
+      void this.webhooks
+        .dispatch(counts.webhook_deliveries)
+        .catch((err: unknown) =>
+          this.logger.warn(`Webhook enqueue failed (the sweep retries it): ${(err as Error).message}`),
+        );
+  }
+
+  /**
+   * Nothing was written unless the session closed; says why it did not. A concurrent duplicate
+   * may also find the voucher already retired, so the session's version tells them apart.
+   */
+  private async checked(session: To2Session, counts: CompletionCounts): Promise<CompletionCounts> {
+    if (counts.sessions === 1) return counts;
+    const duplicate = () =>
+      FdoProtocolError.malformed('this TO2 message was already processed (duplicate or concurrent request)');
+    if (counts.vouchers_locked === 1 && counts.devices_locked === 1) throw duplicate();
+    const rows: { version: number }[] = await this.dataSource.query(
+      `SELECT version FROM to2_session WHERE token_hash = $1`,
+      [session.tokenHash],
+    );
+    if (rows[0]?.version !== session.version) throw duplicate();
+    throw new FdoProtocolError(
+      ErrorCode.InternalServerError,
+      'the voucher or device changed during onboarding',
+    );
   }
 
   private async retire(manager: EntityManager, voucherId: string, now: Date): Promise<void> {
@@ -140,6 +160,10 @@ export class OnboardingCompletion {
     if (sqlRows(retired).length !== 1)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the voucher changed during onboarding');
   }
+}
+
+function firstRow(rows: unknown): CompletionCounts {
+  return (rows as CompletionCounts[])[0]!;
 }
 
 /** What stays of a finished session until it expires: no key material. */
