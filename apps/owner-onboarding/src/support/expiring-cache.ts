@@ -5,6 +5,7 @@
  */
 export class ExpiringCache<K, V> {
   private readonly entries = new Map<K, { value: V; expiresAt: number }>();
+  private readonly loading = new Map<K, Promise<V>>();
 
   constructor(
     private readonly capacity: number,
@@ -30,13 +31,28 @@ export class ExpiringCache<K, V> {
     this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
   }
 
-  /** The cached value, or the loaded one (cached). Concurrent misses each load; the last one wins. */
+  /**
+   * The cached value, or the loaded one (cached). Concurrent misses share one load (a burst of
+   * devices arriving at a cold replica asks the database once); a failed load is not cached.
+   */
   async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
     const cached = this.get(key);
     if (cached !== undefined) return cached;
-    const value = await load();
-    this.set(key, value);
-    return value;
+    const inFlight = this.loading.get(key);
+    if (inFlight) return inFlight;
+    const loaded = load().then(
+      (value) => {
+        this.loading.delete(key);
+        this.set(key, value);
+        return value;
+      },
+      (err: unknown) => {
+        this.loading.delete(key);
+        throw err;
+      },
+    );
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   delete(key: K): void {
