@@ -39,6 +39,42 @@ export class BundleDelivery {
     this.renderer = new BundleRenderer(dataSource, () => clock.now());
   }
 
+  /**
+   * A bundle read before its delivery begins (with the device's voucher at TO2.HelloDevice): its
+   * program is kept for the session's ServiceInfo rounds; the caller claims that revision later
+   * with `claimRevision`, in the statement that saves its session.
+   */
+  prefetched(deviceId: string, bundle: { revision: number; steps: Uint8Array }): ClaimedBundle {
+    const key = `${deviceId}:${bundle.revision}`;
+    let program = this.programs.get(key);
+    if (!program) {
+      program = decodeOwnerProgram(bundle.steps);
+      this.programs.set(key, program);
+    }
+    return { revision: bundle.revision, program };
+  }
+
+  /**
+   * Claims a known revision of the device's bundle (status `delivering`) as a CTE of the caller's
+   * statement: it returns a row only if that revision is still current and deliverable. Its
+   * parameters are numbered from `firstParam`.
+   */
+  claimRevision(
+    deviceId: string,
+    ownerTenantId: string,
+    revision: number,
+  ): (firstParam: number) => { sql: string; params: unknown[] } {
+    return (first) => ({
+      sql: `UPDATE config_bundle
+               SET delivery_status = 'delivering', delivery_started_at = $${first + 3}, status_detail = NULL,
+                   results = NULL
+             WHERE device_id = $${first} AND owner_tenant_id = $${first + 1} AND revision = $${first + 2}
+               AND NOT stale AND NOT (delivery_status = 'failed' AND delivery_started_at IS NULL)
+            RETURNING revision`,
+      params: [deviceId, ownerTenantId, revision, this.clock.now()],
+    });
+  }
+
   async claim(deviceId: string, ownerTenantId: string): Promise<ClaimedBundle> {
     let row = await this.tryClaim(deviceId, ownerTenantId);
     if (!row) {

@@ -8,7 +8,7 @@ import {
   SigAlg,
   type ServiceInfo,
 } from '@ztp/protocol';
-import { AuditLog } from '@ztp/persistence';
+import { AuditLog, encodeOwnerProgram } from '@ztp/persistence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualDevice } from '../testing/manual-device';
 import { createOwner, provisionDevice, type TestOwner } from '../testing/onboarding-fixtures';
@@ -167,6 +167,60 @@ describe('TO2.DeviceServiceInfoReady (66)', () => {
     await d.hello();
     await d.prove();
     expect(await code(d.ready(d.readyBody(null)))).toBe(ErrorCode.CredReuseError);
+  });
+});
+
+describe('TO2.DeviceServiceInfoReady (66) and the bundle seen at HelloDevice', () => {
+  /** A device with a rendered (empty) bundle, as the render job leaves it before the device comes. */
+  async function deviceWithBundle(): Promise<{ d: ManualDevice; deviceId: string }> {
+    const provisioned = await provisionDevice(harness.dataSource, { owner });
+    await harness.dataSource.query(
+      `INSERT INTO config_bundle (device_id, owner_tenant_id, revision, steps, summary, delivery_status, rendered_at)
+       VALUES ($1, $2, 1, $3, '[]', 'queued', now())`,
+      [provisioned.deviceId, owner.tenant.id, Buffer.from(encodeOwnerProgram({ steps: [] }))],
+    );
+    return {
+      d: new ManualDevice(provisioned.credential, harness.instance.url),
+      deviceId: provisioned.deviceId,
+    };
+  }
+  const bundle = async (deviceId: string) =>
+    (
+      await harness.dataSource.query(
+        `SELECT revision, delivery_status FROM config_bundle WHERE device_id = $1`,
+        [deviceId],
+      )
+    )[0] as { revision: number; delivery_status: string };
+
+  it('claims the bundle with the session save; a concurrent duplicate is 100', async () => {
+    const { d, deviceId } = await deviceWithBundle();
+    await d.hello();
+    await d.entry(0);
+    await d.prove();
+    const body = d.readyBody();
+    const results = await Promise.allSettled([d.ready(body), d.ready(body)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as FdoErrorReply).code).toBe(ErrorCode.MessageBodyError);
+    expect(await bundle(deviceId)).toEqual({ revision: 1, delivery_status: 'delivering' });
+    for (const [isMore, info] of devmod().map((si, i, all) => [i < all.length - 1, si] as const))
+      await d.serviceInfo(isMore, info);
+    expect((await d.done()).type).toBe(MessageType.TO2Done2);
+    expect(await bundle(deviceId)).toEqual({ revision: 1, delivery_status: 'delivered' });
+  });
+
+  it('delivers the current revision when the bundle was rendered again after HelloDevice', async () => {
+    const { d, deviceId } = await deviceWithBundle();
+    await d.hello();
+    await d.entry(0);
+    await d.prove();
+    await harness.dataSource.query(`UPDATE config_bundle SET revision = 2 WHERE device_id = $1`, [deviceId]);
+    await d.ready();
+    expect(await bundle(deviceId)).toEqual({ revision: 2, delivery_status: 'delivering' });
+    for (const [isMore, info] of devmod().map((si, i, all) => [i < all.length - 1, si] as const))
+      await d.serviceInfo(isMore, info);
+    expect((await d.done()).type).toBe(MessageType.TO2Done2);
+    expect(await bundle(deviceId)).toEqual({ revision: 2, delivery_status: 'delivered' });
   });
 });
 

@@ -28,6 +28,7 @@ import {
   voucherOwnerKey,
   ErrorCode,
 } from '@ztp/protocol';
+import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeviceTrust } from '../owner/device-trust';
 import { kexFitsOwnerKey, toFdoError } from '../owner/owner-kex';
 import { type OwnerVoucher, OwnerVouchers } from '../owner/owner-vouchers';
@@ -46,6 +47,7 @@ export class HelloDevice {
     private readonly signers: OwnerSigners,
     private readonly trust: DeviceTrust,
     private readonly sessions: To2SessionStore,
+    private readonly bundles: BundleDelivery,
   ) {}
 
   async handle(
@@ -95,6 +97,7 @@ export class HelloDevice {
         [CoseHeader.CUPHOwnerPubKey, new RawCbor(ownerKey.bytes)],
       ]),
     });
+    const bundle = owner.bundle ? this.bundles.prefetched(owner.deviceId, owner.bundle) : null;
     const token = await this.sessions.create({
       ownerTenantId: owner.ownerTenantId,
       deviceId: owner.deviceId,
@@ -112,6 +115,7 @@ export class HelloDevice {
         offerReuse: owner.settings.credentialReuse === true,
         replacementRvInfo: replacementRendezvousInfo(owner),
         kexState: exportOwnerKexState(kex.state),
+        ...(bundle ? { bundle: { revision: bundle.revision, stepCount: bundle.program.steps.length } } : {}),
       },
     });
     return { body: proof.bytes, token };

@@ -10,6 +10,7 @@ import {
 import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeliveryFailure } from '../../service-info/service-info-engine';
 import { newServiceInfoProgress } from '../../service-info/service-info-progress';
+import { type To2SessionState } from '../session/session-state';
 import { To2SessionStore } from '../session/session-store';
 import { DeliveryOutcomes } from './delivery-outcomes';
 import { openRequest, sessionTunnel } from './tunnel';
@@ -41,6 +42,25 @@ export class ServiceInfoReady {
     const mtu = ready.maxOwnerServiceInfoSize ?? DEFAULT_MAX_SERVICE_INFO_SIZE;
     if (mtu < MIN_SERVICE_INFO_SIZE)
       throw FdoProtocolError.invalid(`maxOwnerServiceInfoSz ${mtu} is below ${MIN_SERVICE_INFO_SIZE}`);
+    const { bundle: seen, ...state } = session.state;
+    const nextState = (revision: number, stepCount: number): To2SessionState => ({
+      ...state,
+      replacementHmac: ready.replacementHmac?.bytes ?? null,
+      serviceInfo: newServiceInfoProgress(mtu, revision, stepCount),
+    });
+    const reply = () => tunnel.encrypt(encodeTo2OwnerServiceInfoReady({ maxDeviceServiceInfoSize: null }));
+    // The bundle seen at HelloDevice, claimed in the statement that saves the session.
+    if (
+      seen &&
+      (await this.sessions.saveGuarded(
+        session,
+        'service-info',
+        nextState(seen.revision, seen.stepCount),
+        this.bundles.claimRevision(session.deviceId, session.ownerTenantId, seen.revision),
+      ))
+    )
+      return reply();
+    // None then, or it changed since: claim the current one (rendering it now if need be).
     let bundle;
     try {
       bundle = await this.bundles.claim(session.deviceId, session.ownerTenantId);
@@ -48,11 +68,11 @@ export class ServiceInfoReady {
       if (err instanceof DeliveryFailure) throw await this.outcomes.failed(session, err.message, []);
       throw err;
     }
-    await this.sessions.save(session, 'service-info', {
-      ...session.state,
-      replacementHmac: ready.replacementHmac?.bytes ?? null,
-      serviceInfo: newServiceInfoProgress(mtu, bundle.revision, bundle.program.steps.length),
-    });
-    return tunnel.encrypt(encodeTo2OwnerServiceInfoReady({ maxDeviceServiceInfoSize: null }));
+    await this.sessions.save(
+      session,
+      'service-info',
+      nextState(bundle.revision, bundle.program.steps.length),
+    );
+    return reply();
   }
 }

@@ -18,6 +18,11 @@ export interface OwnerVoucher {
   ownerKeySpec: KeySpec;
   deviceSerial: string | null;
   voucher: OwnershipVoucher;
+  /**
+   * The device's configuration bundle as it stands now, when one is rendered for this owner and
+   * may be delivered (TO2.DeviceServiceInfoReady claims this revision if it is still current).
+   */
+  bundle: { revision: number; steps: Buffer } | null;
 }
 
 interface OwnerVoucherRow {
@@ -30,12 +35,14 @@ interface OwnerVoucherRow {
   spec: KeySpec;
   serial_number: string | null;
   cbor: Buffer;
+  bundle_revision: number | null;
+  bundle_steps: Buffer | null;
 }
 
 /**
  * Finds the active voucher for a GUID held by an owner tenant whose own (not retired) owner key is
- * the voucher's current owner key, in one query. Parsed vouchers are cached by id: a voucher row's
- * bytes never change.
+ * the voucher's current owner key, with the device's deliverable bundle, in one query. Parsed
+ * vouchers are cached by id: a voucher row's bytes never change.
  */
 @Injectable()
 export class OwnerVouchers {
@@ -47,12 +54,16 @@ export class OwnerVouchers {
   async findForGuid(guidHex: string): Promise<OwnerVoucher | null> {
     const rows: OwnerVoucherRow[] = await this.dataSource.query(
       `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
-              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor
+              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor,
+              b.revision AS bundle_revision, b.steps AS bundle_steps
          FROM voucher v
          JOIN tenant t ON t.id = v.holder_tenant_id AND t.kind = 'owner'
          JOIN owner_key k ON k.public_key_sha256 = v.owner_key_sha256 AND k.tenant_id = v.holder_tenant_id
                           AND k.retired_at IS NULL
          JOIN device d ON d.id = v.device_id
+         LEFT JOIN config_bundle b ON b.device_id = v.device_id AND b.owner_tenant_id = v.holder_tenant_id
+                                  AND NOT b.stale
+                                  AND NOT (b.delivery_status = 'failed' AND b.delivery_started_at IS NULL)
         WHERE v.guid = $1 AND v.status = 'active'`,
       [guidHex],
     );
@@ -73,6 +84,10 @@ export class OwnerVouchers {
       ownerKeySpec: row.spec,
       deviceSerial: row.serial_number,
       voucher,
+      bundle:
+        row.bundle_revision !== null && row.bundle_steps !== null
+          ? { revision: row.bundle_revision, steps: row.bundle_steps }
+          : null,
     };
   }
 

@@ -36,6 +36,8 @@ export interface To2SessionState {
   offerReuse: boolean;
   /** Replacement RendezvousInfo from the owner's settings; null keeps the voucher's. */
   replacementRvInfo: Uint8Array | null;
+  /** The device's deliverable bundle seen at HelloDevice (66 claims it if still current). */
+  bundle?: { revision: number; stepCount: number };
   kexState?: Uint8Array;
   tunnelKeys?: Uint8Array;
   /** EUPHNonce of 64, echoed in SetupDevice (65) and Done2 (71). */

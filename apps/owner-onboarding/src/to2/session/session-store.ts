@@ -117,6 +117,45 @@ export class To2SessionStore {
   }
 
   /**
+   * Stores the state a message produced together with another write of the same message, in one
+   * statement: `guard` (a data-modifying statement, as a CTE) runs first and the session is saved
+   * only if it returned a row. Returns false, having saved nothing, when the guard returned none;
+   * error 100 when the guard held but another request changed the session since it was read.
+   */
+  async saveGuarded(
+    session: To2Session,
+    stage: To2SessionStage,
+    state: To2SessionState,
+    guard: (firstParam: number) => { sql: string; params: unknown[] },
+  ): Promise<boolean> {
+    const { sql, params } = guard(6);
+    const rows: { guarded: number; saved: number }[] = await this.dataSource.query(
+      `WITH guard AS (${sql}),
+            saved AS (
+              UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
+               WHERE token_hash = $1 AND version = $5 AND EXISTS (SELECT 1 FROM guard)
+              RETURNING 1
+            )
+       SELECT (SELECT count(*) FROM guard)::int AS guarded, (SELECT count(*) FROM saved)::int AS saved`,
+      [
+        session.tokenHash,
+        stage,
+        this.sealer.seal(encodeSessionState(state), session.tokenHash),
+        this.clock.now(),
+        session.version,
+        ...params,
+      ],
+    );
+    const { guarded, saved } = rows[0]!;
+    if (guarded === 0) return false;
+    if (saved !== 1)
+      throw FdoProtocolError.malformed(
+        'this TO2 message was already processed (duplicate or concurrent request)',
+      );
+    return true;
+  }
+
+  /**
    * Stores the state a message produced, unless another request changed the session since it was
    * read (then error 100: the message was a duplicate). Pass `manager` to write inside a transaction.
    */
