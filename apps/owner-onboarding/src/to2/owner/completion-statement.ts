@@ -6,7 +6,7 @@ export interface CompletionWrite {
   tokenHash: Buffer;
   /** The session version read for this message (the statement applies only while it is current). */
   version: number;
-  /** The closed session's sealed state. */
+  /** What the closed session keeps as its state. */
   closedState: Buffer;
   now: Date;
   ownerTenantId: string;
@@ -16,11 +16,11 @@ export interface CompletionWrite {
   newGuid: string;
   /** Retire the old voucher here (false: no replacement, or the caller retired it first). */
   retire: boolean;
-  /** The replacement voucher, with the id chosen for it; null under credential reuse. */
-  replacement: { id: string; cbor: Buffer } | null;
-  /** Owner2Key's SPKI and its SHA-256 (hex): the replacement voucher's owner key. */
-  owner2Spki: Buffer;
-  owner2Sha256: string;
+  /**
+   * The replacement voucher, with the id chosen for it and its owner key (Owner2Key: SPKI and its
+   * SHA-256, hex); null under credential reuse.
+   */
+  replacement: { id: string; cbor: Buffer; ownerSpki: Buffer; ownerSha256: string } | null;
   /** The owner_key row for a new Owner2Key; null when the key is the current owner key. */
   owner2Key: { name: string; spec: string; custodyKeyId: string } | null;
   devmodJson: string | null;
@@ -70,12 +70,12 @@ export function completionStatement(write: CompletionWrite): { sql: string; para
     write.newGuid,
     write.replacement !== null,
     write.replacement?.cbor ?? null,
-    write.owner2Sha256,
+    write.replacement?.ownerSha256 ?? null,
     write.owner2Key !== null,
     write.owner2Key?.name ?? null,
     write.owner2Key?.spec ?? null,
     write.owner2Key?.custodyKeyId ?? null,
-    write.owner2Spki,
+    write.replacement?.ownerSpki ?? null,
     write.devmodJson,
     write.oldGuid,
     write.resultsJson,

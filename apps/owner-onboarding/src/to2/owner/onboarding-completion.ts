@@ -14,9 +14,9 @@ import {
 import { WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlRows } from '../../support/sql-rows';
-import { type To2Session, To2SessionStore } from '../session/session-store';
+import { type To2Session } from '../session/session-store';
 import { type CompletionCounts, completionStatement } from './completion-statement';
-import { type To2SessionState } from '../session/session-state';
+import { type SetupState, type To2SessionState } from '../session/session-state';
 
 /**
  * The end of a successful TO2, atomically: the session is closed (exactly once: guarded by its
@@ -33,7 +33,6 @@ export class OnboardingCompletion {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly sessions: To2SessionStore,
     private readonly webhooks: WebhookEvents,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -46,21 +45,7 @@ export class OnboardingCompletion {
     const newGuid = guidToHex(setup.guid);
     const replaced = state.replacementHmac != null;
     const now = this.clock.now();
-    const owner2Key = decodePublicKey(setup.owner2Key);
-    const spki = Buffer.from(owner2Key.key.export({ type: 'spki', format: 'der' }));
-    const replacement = replaced
-      ? {
-          id: randomUUID(),
-          cbor: Buffer.from(
-            buildReplacementVoucher(voucher, {
-              guid: setup.guid,
-              rendezvousInfo: new RawCbor(setup.rvInfo),
-              owner2Key,
-              headerHmac: decodeFdoHmac(decode(state.replacementHmac!), 'ReplacementHMac'),
-            }).bytes,
-          ),
-        }
-      : null;
+    const replacement = replaced ? replacementVoucher(voucher, state, setup) : null;
     // Replaced under credential reuse, the replacement keeps the GUID: the old voucher must be
     // retired before the new one may be active (one active voucher per GUID), so in a statement
     // of its own, before the completion statement, in one transaction.
@@ -79,7 +64,7 @@ export class OnboardingCompletion {
     const { sql, params } = completionStatement({
       tokenHash: session.tokenHash,
       version: session.version,
-      closedState: this.sessions.seal(session, closedState(state)),
+      closedState: CLOSED_STATE,
       now,
       ownerTenantId: session.ownerTenantId,
       deviceId: session.deviceId,
@@ -88,8 +73,6 @@ export class OnboardingCompletion {
       newGuid,
       retire: replaced && !retireFirst,
       replacement,
-      owner2Spki: spki,
-      owner2Sha256: createHash('sha256').update(spki).digest('hex'),
       owner2Key:
         replaced && !setup.reuse
           ? { name: `owner2-${newGuid}`, spec: setup.owner2Spec, custodyKeyId: setup.owner2CustodyKeyId }
@@ -166,8 +149,28 @@ function firstRow(rows: unknown): CompletionCounts {
   return (rows as CompletionCounts[])[0]!;
 }
 
-/** What stays of a finished session until it expires: no key material. */
-function closedState(state: To2SessionState): To2SessionState {
-  const { kexState: _kex, tunnelKeys: _tunnel, ...rest } = state;
-  return rest;
+/**
+ * The state a finished session keeps until it expires: none. A closed session is never opened
+ * again (every message refuses the `done` stage before reading its state) and what the run
+ * produced is in the ledger, so there is nothing to seal.
+ */
+const CLOSED_STATE = Buffer.alloc(0);
+
+/** The replacement voucher (FDO 1.1 5.5.x: TO2 credentials) and its owner key, Owner2Key. */
+function replacementVoucher(voucher: OwnershipVoucher, state: To2SessionState, setup: SetupState) {
+  const owner2Key = decodePublicKey(setup.owner2Key);
+  // The SPKI custody returned at TO2.ProveDevice; older sessions did not keep it.
+  const ownerSpki = Buffer.from(setup.owner2Spki ?? owner2Key.key.export({ type: 'spki', format: 'der' }));
+  const cbor = buildReplacementVoucher(voucher, {
+    guid: setup.guid,
+    rendezvousInfo: new RawCbor(setup.rvInfo),
+    owner2Key,
+    headerHmac: decodeFdoHmac(decode(state.replacementHmac!), 'ReplacementHMac'),
+  }).bytes;
+  return {
+    id: randomUUID(),
+    cbor: Buffer.from(cbor),
+    ownerSpki,
+    ownerSha256: createHash('sha256').update(ownerSpki).digest('hex'),
+  };
 }

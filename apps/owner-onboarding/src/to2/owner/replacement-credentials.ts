@@ -65,7 +65,7 @@ export class ReplacementCredentials {
     const guid = newGuid();
     const keyId = `owner2:${guidToHex(guid)}`;
     const privateKey = await generateKey(spec);
-    await this.custody.importKey({ keyId, privateKey, purpose: `owner2:${ownerTenantId}` });
+    const custodied = await this.custody.importKey({ keyId, privateKey, purpose: `owner2:${ownerTenantId}` });
     const owner2Key = encodePublicKey(privateKey, {
       type: ownerKey.type,
       encoding: ownerKey.encoding === PkEnc.COSEKEY ? PkEnc.COSEKEY : PkEnc.X509,
@@ -75,6 +75,7 @@ export class ReplacementCredentials {
         guid,
         rvInfo: state.replacementRvInfo ?? currentRvInfo,
         owner2Key: owner2Key.bytes,
+        owner2Spki: custodied.publicKeySpki,
         owner2CustodyKeyId: keyId,
         owner2Spec: spec,
         reuse: false,

@@ -8,6 +8,8 @@ export interface SetupState {
   rvInfo: Uint8Array;
   /** Owner2Key as FDO PublicKey CBOR, exactly as sent. */
   owner2Key: Uint8Array;
+  /** Its DER SubjectPublicKeyInfo, as key custody recorded it (new Owner2Keys only). */
+  owner2Spki?: Uint8Array;
   owner2CustodyKeyId: string;
   owner2Spec: string;
   /** Credential reuse: GUID, RendezvousInfo and owner key unchanged. */

@@ -111,11 +111,6 @@ export class To2SessionStore {
     };
   }
 
-  /** The state sealed for this session, for callers that write the row themselves (TO2.Done). */
-  seal(session: To2Session, state: To2SessionState): Buffer {
-    return this.sealer.seal(encodeSessionState(state), session.tokenHash);
-  }
-
   /**
    * Stores the state a message produced together with another write of the same message, in one
    * statement: `guard` (a data-modifying statement, as a CTE) runs first and the session is saved
