@@ -10,14 +10,20 @@ export class PostgresSealedKeyStore implements SealedKeyStore {
 
   async put(record: SealedKeyRecord): Promise<void> {
     try {
-      await this.dataSource.getRepository(SealedKeyEntity).insert({
-        keyId: record.keyId,
-        spec: record.spec,
-        purpose: record.purpose,
-        createdAt: record.createdAt,
-        publicKeySpki: Buffer.from(record.publicKeySpki),
-        sealed: Buffer.from(record.sealed),
-      });
+      // Plain SQL: every TO2 takes a new Owner2Key into custody, and a repository insert costs
+      // more CPU than the statement itself.
+      await this.dataSource.query(
+        `INSERT INTO sealed_key (key_id, spec, purpose, created_at, public_key_spki, sealed)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          record.keyId,
+          record.spec,
+          record.purpose,
+          record.createdAt,
+          Buffer.from(record.publicKeySpki),
+          Buffer.from(record.sealed),
+        ],
+      );
     } catch (err) {
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === UNIQUE_VIOLATION)
         throw new KeyCustodyError('key-exists', `a key with id ${record.keyId} already exists`);
@@ -26,14 +32,25 @@ export class PostgresSealedKeyStore implements SealedKeyStore {
   }
 
   async get(keyId: string): Promise<SealedKeyRecord | undefined> {
-    const row = await this.dataSource.getRepository(SealedKeyEntity).findOneBy({ keyId });
+    const rows: {
+      key_id: string;
+      spec: KeySpec;
+      purpose: string;
+      created_at: Date;
+      public_key_spki: Buffer;
+      sealed: Buffer;
+    }[] = await this.dataSource.query(
+      `SELECT key_id, spec, purpose, created_at, public_key_spki, sealed FROM sealed_key WHERE key_id = $1`,
+      [keyId],
+    );
+    const row = rows[0];
     if (!row) return undefined;
     return {
-      keyId: row.keyId,
-      spec: row.spec as KeySpec,
+      keyId: row.key_id,
+      spec: row.spec,
       purpose: row.purpose,
-      createdAt: row.createdAt,
-      publicKeySpki: new Uint8Array(row.publicKeySpki),
+      createdAt: row.created_at,
+      publicKeySpki: new Uint8Array(row.public_key_spki),
       sealed: new Uint8Array(row.sealed),
     };
   }
