@@ -40,7 +40,10 @@ class Launcher {
     return this.output;
   }
 
-  /** Resolves with the start-to-ready time once every app answers GET /health. */
+  /**
+   * Resolves with the start-to-ready time once every app answers GET /health and the launcher has
+   * printed its banner (it listens on every port a moment before it prints).
+   */
   async ready(urls: string[]): Promise<number> {
     const started = performance.now();
     let exitCode: number | null | undefined;
@@ -55,7 +58,7 @@ class Launcher {
           ),
         ),
       );
-      if (answers.every(Boolean)) return performance.now() - started;
+      if (answers.every(Boolean) && this.output.includes('Ready in')) return performance.now() - started;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error(`Not ready within ${START_BUDGET_MS} ms:\n${this.output}`);

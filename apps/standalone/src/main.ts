@@ -11,8 +11,8 @@ runMain(async () => {
   const logger = createRootLogger(config, 'standalone');
   const standalone = await startStandalone(config, logger);
   stopOnSignal(() => standalone.stop(), { timeoutMs: config.http.shutdownTimeoutMs, logger });
-  process.stdout.write(startupBanner(config, standalone, process.uptime()));
-  process.stdout.write(demoCredentialsNotice(config));
+  // One write, so whoever reads the output sees the credentials with the "Ready" line, never after it.
+  process.stdout.write(startupBanner(config, standalone, process.uptime()) + demoCredentialsNotice(config));
   logger.info(
     { apps: standalone.apps.map(({ descriptor, localUrl }) => ({ app: descriptor.name, url: localUrl })) },
     'Ready',
