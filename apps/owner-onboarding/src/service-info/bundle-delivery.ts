@@ -56,20 +56,21 @@ export class BundleDelivery {
 
   /**
    * Claims a known revision of the device's bundle (status `delivering`) as a CTE of the caller's
-   * statement: it returns a row only if that revision is still current and deliverable. Its
-   * parameters are numbered from `firstParam`.
+   * statement, if `condition` (SQL) holds: it returns a row only if that revision is still current
+   * and deliverable. Its parameters are numbered from `firstParam`.
    */
   claimRevision(
     deviceId: string,
     ownerTenantId: string,
     revision: number,
-  ): (firstParam: number) => { sql: string; params: unknown[] } {
-    return (first) => ({
+  ): (firstParam: number, condition: string) => { sql: string; params: unknown[] } {
+    return (first, condition) => ({
       sql: `UPDATE config_bundle
                SET delivery_status = 'delivering', delivery_started_at = $${first + 3}, status_detail = NULL,
                    results = NULL
              WHERE device_id = $${first} AND owner_tenant_id = $${first + 1} AND revision = $${first + 2}
                AND NOT stale AND NOT (delivery_status = 'failed' AND delivery_started_at IS NULL)
+               AND ${condition}
             RETURNING revision`,
       params: [deviceId, ownerTenantId, revision, this.clock.now()],
     });

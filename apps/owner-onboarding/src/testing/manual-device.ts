@@ -49,8 +49,10 @@ export class ManualDevice {
     baseUrl: string,
     readonly kexSuite: KexSuite = KexSuite.ECDH256,
     readonly cipher: number = CipherSuite.A128GCM,
+    /** How requests travel (default: fetch to baseUrl); tests route messages to other replicas. */
+    fetch?: ConstructorParameters<typeof FdoHttpSession>[0]['fetch'],
   ) {
-    this.session = new FdoHttpSession({ baseUrl });
+    this.session = new FdoHttpSession({ baseUrl, fetch });
     this.signer = createSoftwareSigner(credential.privateKey);
   }
 

@@ -34,6 +34,7 @@ import {
   type TestDevice,
   type TestOwner,
 } from '../testing/onboarding-fixtures';
+import { ManualDevice } from '../testing/manual-device';
 import {
   type OwnerOnboardingHarness,
   startOwnerOnboardingHarness,
@@ -289,6 +290,64 @@ describe('TO2 across replicas and options', () => {
     expect(
       (await harness.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: device.deviceId })).guid,
     ).toBe(outcome.credential.guid);
+    await second.close();
+  });
+
+  it('completes when each replica also serves messages after another moved the session on', async () => {
+    const first = await harness.startInstance();
+    const second = await harness.startInstance();
+    // Which replica serves each message; every replica's own memory of the session goes stale at
+    // some point, so the read it spares must give way to the stored session.
+    const routes: Record<number, string>[] = [
+      { 60: first.url, 62: first.url, 64: first.url, 66: second.url, 68: first.url, 70: second.url },
+      { 60: first.url, 62: second.url, 64: first.url, 66: first.url, 68: second.url, 70: first.url },
+    ];
+    for (const route of routes) {
+      const device = await provisionDevice(harness.dataSource, { owner });
+      const outcome = await runTo2({
+        session: new FdoHttpSession({
+          baseUrl: first.url,
+          fetch: (url, init) => {
+            const path = new URL(url).pathname;
+            return fetch(`${route[Number(path.split('/').pop())]}${path}`, init);
+          },
+        }),
+        credential: device.credential,
+      });
+      expect(
+        await harness.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: device.deviceId }),
+      ).toMatchObject({ guid: outcome.credential.guid, lifecycle: 'onboarded' });
+    }
+    await first.close();
+    await second.close();
+  });
+
+  it('refuses a ProveDevice replayed to a replica that last saw the session before it, keeping no key for it', async () => {
+    const first = await harness.startInstance();
+    const second = await harness.startInstance();
+    const provisioned = await provisionDevice(harness.dataSource, { owner });
+    let target = first.url;
+    const d = new ManualDevice(provisioned.credential, first.url, undefined, undefined, (url, init) =>
+      fetch(`${target}${new URL(url).pathname}`, init),
+    );
+    const owner2Keys = async () =>
+      (
+        await harness.dataSource.query(`SELECT count(*)::int AS n FROM sealed_key WHERE purpose = $1`, [
+          `owner2:${owner.tenant.id}`,
+        ])
+      )[0].n as number;
+    await d.hello();
+    target = second.url;
+    await d.entry(0);
+    target = first.url;
+    const body = await d.proveBody();
+    await d.prove(body);
+    const keys = await owner2Keys();
+    target = second.url;
+    await expect(d.prove(body)).rejects.toMatchObject({ code: ErrorCode.MessageBodyError });
+    expect(await owner2Keys()).toBe(keys);
+    await d.ready();
+    await first.close();
     await second.close();
   });
 

@@ -3,7 +3,7 @@ import { FdoProtocolError } from '@ztp/platform';
 import { constantTimeEqual, decodeTo2Done, encodeTo2Done2 } from '@ztp/protocol';
 import { OnboardingCompletion } from '../owner/onboarding-completion';
 import { OwnerVouchers } from '../owner/owner-vouchers';
-import { To2SessionStore } from '../session/session-store';
+import { type To2Session, To2SessionStore } from '../session/session-store';
 import { openRequest, sessionTunnel } from './tunnel';
 
 /**
@@ -18,8 +18,11 @@ export class Done {
     private readonly completion: OnboardingCompletion,
   ) {}
 
-  async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
-    const session = await this.sessions.load(token, ['service-info'], 'TO2.Done');
+  handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
+    return this.sessions.run(token, ['service-info'], 'TO2.Done', (session) => this.done(session, body));
+  }
+
+  private async done(session: To2Session, body: Uint8Array): Promise<Uint8Array> {
     const tunnel = sessionTunnel(session.state);
     const done = decodeTo2Done(openRequest(tunnel, body, 'TO2.Done'));
     if (!session.state.serviceInfo?.ownerDone)

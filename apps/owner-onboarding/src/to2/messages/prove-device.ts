@@ -15,7 +15,7 @@ import {
 import { OwnerKex } from '../owner/owner-kex';
 import { OwnerVouchers } from '../owner/owner-vouchers';
 import { ReplacementCredentials } from '../owner/replacement-credentials';
-import { To2SessionStore } from '../session/session-store';
+import { type To2Session, To2SessionStore } from '../session/session-store';
 
 /**
  * TO2.ProveDevice (64) -> TO2.SetupDevice (65): verifies the device's EAT (signed by the voucher's
@@ -31,8 +31,11 @@ export class ProveDevice {
     private readonly credentials: ReplacementCredentials,
   ) {}
 
-  async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
-    const session = await this.sessions.load(token, ['proving'], 'TO2.ProveDevice');
+  handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
+    return this.sessions.run(token, ['proving'], 'TO2.ProveDevice', (session) => this.prove(session, body));
+  }
+
+  private async prove(session: To2Session, body: Uint8Array): Promise<Uint8Array> {
     const eat = decodeSignedEat(body, 'TO2.ProveDevice');
     const { state } = session;
     const voucher = await this.vouchers.byId(session.voucherId);
@@ -58,7 +61,18 @@ export class ProveDevice {
       }),
     );
     const { kexState: _used, ...rest } = state;
-    await this.sessions.save(session, 'setup', { ...rest, tunnelKeys: tunnel.export(), nonceSetupDv, setup });
+    try {
+      await this.sessions.save(session, 'setup', {
+        ...rest,
+        tunnelKeys: tunnel.export(),
+        nonceSetupDv,
+        setup,
+      });
+    } catch (err) {
+      // A duplicate: the Owner2Key made for it will never be used.
+      await this.credentials.discard(setup).catch(() => undefined);
+      throw err;
+    }
     return tunnel.encrypt(setupDevice.bytes);
   }
 }

@@ -11,7 +11,7 @@ import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeliveryFailure } from '../../service-info/service-info-engine';
 import { newServiceInfoProgress } from '../../service-info/service-info-progress';
 import { type To2SessionState } from '../session/session-state';
-import { To2SessionStore } from '../session/session-store';
+import { type To2Session, To2SessionStore } from '../session/session-store';
 import { DeliveryOutcomes } from './delivery-outcomes';
 import { openRequest, sessionTunnel } from './tunnel';
 
@@ -31,8 +31,13 @@ export class ServiceInfoReady {
     private readonly outcomes: DeliveryOutcomes,
   ) {}
 
-  async handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
-    const session = await this.sessions.load(token, ['setup'], 'TO2.DeviceServiceInfoReady');
+  handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
+    return this.sessions.run(token, ['setup'], 'TO2.DeviceServiceInfoReady', (session) =>
+      this.ready(session, body),
+    );
+  }
+
+  private async ready(session: To2Session, body: Uint8Array): Promise<Uint8Array> {
     const tunnel = sessionTunnel(session.state);
     const ready = decodeTo2DeviceServiceInfoReady(openRequest(tunnel, body, 'TO2.DeviceServiceInfoReady'));
     const { setup } = session.state;

@@ -14,7 +14,7 @@ import {
 import { WebhookEvents } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlRows } from '../../support/sql-rows';
-import { type To2Session } from '../session/session-store';
+import { type To2Session, To2SessionStore } from '../session/session-store';
 import { type CompletionCounts, completionStatement } from './completion-statement';
 import { type SetupState, type To2SessionState } from '../session/session-state';
 
@@ -33,6 +33,7 @@ export class OnboardingCompletion {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly sessions: To2SessionStore,
     private readonly webhooks: WebhookEvents,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -107,6 +108,7 @@ export class OnboardingCompletion {
           return this.checked(session, firstRow(await manager.query(sql, params)));
         })
       : await this.checked(session, firstRow(await this.dataSource.query(sql, params)));
+    this.sessions.closed(session);
     if (counts.webhook_deliveries.length > 0)
       void this.webhooks
         .dispatch(counts.webhook_deliveries)

@@ -4,6 +4,7 @@ import { type To2SessionStage } from '@ztp/persistence';
 import { APP_CONFIG, CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import { ErrorCode } from '@ztp/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ExpiringCache } from '../../support/expiring-cache';
 import { sqlRows } from '../../support/sql-rows';
 import { SESSION_SEALER } from '../to2.tokens';
 import { SessionSealer, SessionStateError } from './session-sealer';
@@ -19,6 +20,8 @@ export interface To2Session {
   readonly stage: To2SessionStage;
   readonly version: number;
   readonly state: To2SessionState;
+  /** When the session expires (ms since the epoch). */
+  readonly expiresAt: number;
 }
 
 interface SessionRow {
@@ -31,14 +34,30 @@ interface SessionRow {
   expires_at: Date;
 }
 
+/** How many sessions a replica remembers (about 2 kB each). */
+const KNOWN_SESSIONS = 8192;
+
 /**
  * Durable TO2 sessions in the to2_session table: each message costs one primary-key read and, when
  * it changes the session, one update guarded by the version read (optimistic concurrency), so a
  * message delivered twice, or to two replicas at once, is processed once.
+ *
+ * `run` spares the read for the messages whose every write is version-guarded (64, 66, 70): the
+ * replica remembers the last version of each session it read or wrote, and a message that finds
+ * its session there is processed from it. If another replica moved the session on meanwhile, the
+ * guarded write finds another version and nothing is written; any failure before a write
+ * succeeded is then retried once from the stored session, so the outcome is the one a read would
+ * have given. The table stays the only truth: a restart, or the next message on another replica,
+ * reads it. Messages with effects outside the session before their write (68: certificates,
+ * uploads) and read-only ones (62: nothing guards them) always read.
  */
 @Injectable()
 export class To2SessionStore {
   private readonly ttlMs: number;
+  /** The last version of each session this replica read or wrote, by token hash (hex). */
+  private readonly known: ExpiringCache<string, To2Session>;
+  /** Sessions (as handed to a message) that this replica wrote a new version of. */
+  private readonly written = new WeakSet<To2Session>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,6 +66,30 @@ export class To2SessionStore {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.to2.sessionTtlSeconds * 1000;
+    this.known = new ExpiringCache(KNOWN_SESSIONS, this.ttlMs, () => this.clock.now().getTime());
+  }
+
+  /**
+   * Runs a message on its session: the version this replica knows when it has it at one of
+   * `stages` (see the class comment), else the stored one. Handlers must not change `state` in
+   * place: the object may be shared with a concurrent duplicate.
+   */
+  async run<T>(
+    token: string | undefined,
+    stages: readonly To2SessionStage[],
+    messageName: string,
+    process: (session: To2Session) => Promise<T>,
+  ): Promise<T> {
+    const known = token ? this.known.get(sessionTokenHash(token).toString('hex')) : undefined;
+    if (known && known.expiresAt > this.clock.now().getTime() && stages.includes(known.stage)) {
+      try {
+        return await process(known);
+      } catch (err) {
+        if (this.written.has(known)) throw err;
+        this.forget(known);
+      }
+    }
+    return process(await this.load(token, stages, messageName));
   }
 
   /** Starts a session at stage `proving`; returns the bearer token for the device. */
@@ -72,6 +115,16 @@ export class To2SessionStore {
         new Date(now.getTime() + this.ttlMs),
       ],
     );
+    this.remember({
+      tokenHash: hash,
+      ownerTenantId: input.ownerTenantId,
+      deviceId: input.deviceId,
+      voucherId: input.voucherId,
+      stage: 'proving',
+      version: 1,
+      state: input.state,
+      expiresAt: now.getTime() + this.ttlMs,
+    });
     return token;
   }
 
@@ -100,7 +153,7 @@ export class To2SessionStore {
         throw new FdoProtocolError(ErrorCode.InternalServerError, 'internal error', { cause: err });
       throw err;
     }
-    return {
+    const session: To2Session = {
       tokenHash,
       ownerTenantId: row.owner_tenant_id,
       deviceId: row.device_id,
@@ -108,30 +161,42 @@ export class To2SessionStore {
       stage: row.stage,
       version: row.version,
       state,
+      expiresAt: row.expires_at.getTime(),
     };
+    this.remember(session);
+    return session;
+  }
+
+  /** A message closed the session in a statement of its own (TO2.Done): nothing to remember. */
+  closed(session: To2Session): void {
+    this.written.add(session);
+    this.forget(session);
   }
 
   /**
    * Stores the state a message produced together with another write of the same message, in one
-   * statement: `guard` (a data-modifying statement, as a CTE) runs first and the session is saved
-   * only if it returned a row. Returns false, having saved nothing, when the guard returned none;
-   * error 100 when the guard held but another request changed the session since it was read.
+   * statement: `guard` (a data-modifying statement, as a CTE, which must hold `condition`) runs
+   * only while the session is at the version read, and the session is saved only if the guard
+   * returned a row. Returns false, having saved nothing, when the guard returned none; error 100
+   * when another request changed the session since it was read.
    */
   async saveGuarded(
     session: To2Session,
     stage: To2SessionStage,
     state: To2SessionState,
-    guard: (firstParam: number) => { sql: string; params: unknown[] },
+    guard: (firstParam: number, condition: string) => { sql: string; params: unknown[] },
   ): Promise<boolean> {
-    const { sql, params } = guard(6);
-    const rows: { guarded: number; saved: number }[] = await this.dataSource.query(
-      `WITH guard AS (${sql}),
+    const { sql, params } = guard(6, 'EXISTS (SELECT 1 FROM current)');
+    const rows: { current: number; guarded: number; saved: number }[] = await this.dataSource.query(
+      `WITH current AS MATERIALIZED (SELECT 1 FROM to2_session WHERE token_hash = $1 AND version = $5),
+            guard AS (${sql}),
             saved AS (
               UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
                WHERE token_hash = $1 AND version = $5 AND EXISTS (SELECT 1 FROM guard)
               RETURNING 1
             )
-       SELECT (SELECT count(*) FROM guard)::int AS guarded, (SELECT count(*) FROM saved)::int AS saved`,
+       SELECT (SELECT count(*) FROM current)::int AS current, (SELECT count(*) FROM guard)::int AS guarded,
+              (SELECT count(*) FROM saved)::int AS saved`,
       [
         session.tokenHash,
         stage,
@@ -141,13 +206,14 @@ export class To2SessionStore {
         ...params,
       ],
     );
-    const { guarded, saved } = rows[0]!;
-    if (guarded === 0) return false;
-    if (saved !== 1)
-      throw FdoProtocolError.malformed(
-        'this TO2 message was already processed (duplicate or concurrent request)',
-      );
-    return true;
+    const { current, guarded, saved } = rows[0]!;
+    if (saved === 1) {
+      this.saved(session, stage, state);
+      return true;
+    }
+    if (current === 1 && guarded === 0) return false;
+    this.forget(session);
+    throw duplicate();
   }
 
   /**
@@ -171,9 +237,35 @@ export class To2SessionStore {
         session.version,
       ],
     );
-    if (sqlRows(result).length !== 1)
-      throw FdoProtocolError.malformed(
-        'this TO2 message was already processed (duplicate or concurrent request)',
-      );
+    if (sqlRows(result).length !== 1) {
+      this.forget(session);
+      throw duplicate();
+    }
+    // Inside a transaction the write may still roll back: remember nothing then.
+    if (manager) {
+      this.written.add(session);
+      this.forget(session);
+    } else this.saved(session, stage, state);
   }
+
+  private saved(session: To2Session, stage: To2SessionStage, state: To2SessionState): void {
+    this.written.add(session);
+    this.remember({ ...session, stage, version: session.version + 1, state });
+  }
+
+  private remember(session: To2Session): void {
+    this.known.set(session.tokenHash.toString('hex'), session);
+  }
+
+  private forget(session: To2Session): void {
+    const key = session.tokenHash.toString('hex');
+    // Only the version this message started from: a newer one another message remembered stays.
+    if (this.known.get(key)?.version === session.version) this.known.delete(key);
+  }
+}
+
+function duplicate(): FdoProtocolError {
+  return FdoProtocolError.malformed(
+    'this TO2 message was already processed (duplicate or concurrent request)',
+  );
 }
