@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { loadConfig } from '@ztp/config';
 import { type DeviceCredential, type Fetch, FdoHttpSession, runTo0, runTo1, runTo2 } from '@ztp/fdo-client';
 import {
@@ -60,7 +61,9 @@ import { type BenchCase } from './types';
  * devices. server_cpu_ms_per_op is that child's CPU per onboarding, client_cpu_ms_per_op this
  * process's, db_cpu_ms_per_op the PostgreSQL server processes' (when readable, DATABASE_URL only).
  * BENCH_ONBOARD_DEVICES sets the fleet size (each device onboards once); BENCH_CPU_PROF=<file>
- * writes a CPU profile of the server during the timed run.
+ * writes a CPU profile of the server during the timed run; BENCH_COUNT_STATEMENTS=1 adds
+ * statements_per_op (every query the server's pg clients sent, BEGIN/COMMIT and queue polling
+ * included) and prints the most frequent statements to stderr.
  *
  * Measured on the 2-core development machine (shared, load average 4-10 from other work), with
  * PostgreSQL on loopback: about 34 onboardings/s, p50 ~870 ms and p99 ~1.5 s (32 in flight, so
@@ -72,6 +75,9 @@ import { type BenchCase } from './types';
 const CONCURRENCY = 32;
 const DEVICES = Number(process.env['BENCH_ONBOARD_DEVICES'] ?? 2400);
 const ROLE = 'ONBOARDING_BENCH_ROLE';
+const STATEMENTS_FILE = process.env['BENCH_COUNT_STATEMENTS']
+  ? join(tmpdir(), `ztp-bench-statements-${process.pid}.json`)
+  : undefined;
 
 /* ----------------------------- the server (child process) ----------------------------------- */
 
@@ -102,6 +108,7 @@ async function serve(): Promise<void> {
     `${JSON.stringify({ rendezvous: urls[0], ownerOnboarding: urls[1], databaseUrl: runtime.database.url })}\n`,
   );
   const profiler = await startProfiler();
+  countStatements();
   process.once('SIGTERM', () => {
     void profiler()
       .then(() => Promise.all(apps.map((app) => app.close())))
@@ -139,6 +146,38 @@ async function startProfiler(): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * BENCH_COUNT_STATEMENTS: counts the statements every pg client of the server sends, from the first
+ * timed onboarding (SIGUSR2) on; on SIGUSR1 writes the count and the most frequent statements to
+ * BENCH_STATEMENTS_FILE for the devices' side to read.
+ */
+function countStatements(): void {
+  const file = process.env['BENCH_STATEMENTS_FILE'];
+  if (!file) return;
+  const byText = new Map<string, number>();
+  let total = 0;
+  let counting = false;
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (counting) {
+      total++;
+      const first = args[0];
+      const text = typeof first === 'string' ? first : ((first as { text?: string })?.text ?? '?');
+      const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+      byText.set(key, (byText.get(key) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  process.on('SIGUSR2', () => {
+    counting = true;
+  });
+  process.on('SIGUSR1', () => {
+    const top = [...byText].sort((a, b) => b[1] - a[1]).slice(0, 40);
+    writeFileSync(`${file}.part`, JSON.stringify({ total, top }));
+    renameSync(`${file}.part`, file);
+  });
+}
+
 if (process.env[ROLE] === 'server') runMain(serve);
 
 /* ------------------------------------ the devices ------------------------------------------- */
@@ -161,6 +200,7 @@ async function startServer(masterKey: string, databaseUrl: string | undefined): 
         [ROLE]: 'server',
         BENCH_MASTER_KEY: masterKey,
         ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}),
+        ...(STATEMENTS_FILE ? { BENCH_STATEMENTS_FILE: STATEMENTS_FILE } : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -428,7 +468,7 @@ async function setup(): Promise<Ctx> {
 function countCall(ctx: Ctx): void {
   if (ctx.cpu) ctx.cpu.calls++;
   else {
-    if (process.env['BENCH_CPU_PROF']) ctx.server.child.kill('SIGUSR2');
+    if (process.env['BENCH_CPU_PROF'] || STATEMENTS_FILE) ctx.server.child.kill('SIGUSR2');
     ctx.cpu = {
       server: processCpuMs(ctx.server.child.pid!),
       client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
@@ -449,7 +489,31 @@ function cpuPerOp(ctx: Ctx): Record<string, number> {
     ...(ctx.cpu.db !== undefined && db !== undefined && process.env['DATABASE_URL']
       ? { db_cpu_ms_per_op: per(db - ctx.cpu.db) }
       : {}),
+    ...statementsPerOp(ctx.server, ctx.cpu.calls),
   };
+}
+
+/** BENCH_COUNT_STATEMENTS: asks the server for its statement count (extra() is synchronous, so it waits by polling). */
+function statementsPerOp(server: Server, calls: number): Record<string, number> {
+  if (!STATEMENTS_FILE) return {};
+  rmSync(STATEMENTS_FILE, { force: true });
+  server.child.kill('SIGUSR1');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 5000; waited += 20) {
+    Atomics.wait(pause, 0, 0, 20);
+    let text: string;
+    try {
+      text = readFileSync(STATEMENTS_FILE, 'utf8');
+    } catch {
+      continue;
+    }
+    rmSync(STATEMENTS_FILE, { force: true });
+    const { total, top } = JSON.parse(text) as { total: number; top: [string, number][] };
+    for (const [statement, count] of top)
+      process.stderr.write(`${(count / calls).toFixed(2).padStart(7)}  ${statement}\n`);
+    return { statements_per_op: Number((total / calls).toFixed(2)) };
+  }
+  return {};
 }
 
 export const benchmarks: BenchCase<Ctx>[] = [
