@@ -1,10 +1,13 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@ztp/config';
 import { type TenantSettings, tenantSettings } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
+import { APP_CONFIG } from '@ztp/platform';
 import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
 import { DataSource } from 'typeorm';
 import { ExpiringCache } from '../../support/expiring-cache';
+import { hotQuery } from '../../support/hot-sql';
 
 /** What TO2 needs about the voucher a device's GUID leads to, and about the owner holding it. */
 export interface OwnerVoucher {
@@ -49,10 +52,21 @@ export class OwnerVouchers {
   private readonly parsed = new ExpiringCache<string, OwnershipVoucher>(4096, 10 * 60_000);
   private readonly deviceKeys = new ExpiringCache<string, KeyObject | null>(4096, 10 * 60_000);
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** Named prepared statements (PostgreSQL server only, see hotQuery). */
+  private readonly named: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    // Absent in preview mode (OpenAPI generation), which serves nothing.
+    @Inject(APP_CONFIG) config: AppConfig | undefined,
+  ) {
+    this.named = config?.database.kind === 'postgres';
+  }
 
   async findForGuid(guidHex: string): Promise<OwnerVoucher | null> {
-    const rows: OwnerVoucherRow[] = await this.dataSource.query(
+    const rows = await hotQuery<OwnerVoucherRow>(
+      this.dataSource,
+      this.named,
       `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
               t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor,
               b.revision AS bundle_revision, b.steps AS bundle_steps
@@ -107,9 +121,12 @@ export class OwnerVouchers {
   /** A voucher by id (any status), parsed; used by the later messages of a session. */
   async byId(voucherId: string): Promise<OwnershipVoucher> {
     return this.parsed.getOrLoad(voucherId, async () => {
-      const rows: { cbor: Buffer }[] = await this.dataSource.query(`SELECT cbor FROM voucher WHERE id = $1`, [
-        voucherId,
-      ]);
+      const rows = await hotQuery<{ cbor: Buffer }>(
+        this.dataSource,
+        this.named,
+        `SELECT cbor FROM voucher WHERE id = $1`,
+        [voucherId],
+      );
       if (!rows[0]) throw new Error(`voucher ${voucherId} vanished during TO2`);
       return parseVoucher(new Uint8Array(rows[0].cbor));
     });

@@ -5,6 +5,7 @@ import { APP_CONFIG, CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import { ErrorCode } from '@ztp/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ExpiringCache } from '../../support/expiring-cache';
+import { hotQuery } from '../../support/hot-sql';
 import { sqlRows } from '../../support/sql-rows';
 import { SESSION_SEALER } from '../to2.tokens';
 import { SessionSealer, SessionStateError } from './session-sealer';
@@ -54,6 +55,8 @@ const KNOWN_SESSIONS = 8192;
 @Injectable()
 export class To2SessionStore {
   private readonly ttlMs: number;
+  /** Named prepared statements (PostgreSQL server only, see hotQuery). */
+  private readonly named: boolean;
   /** The last version of each session this replica read or wrote, by token hash (hex). */
   private readonly known: ExpiringCache<string, To2Session>;
   /** Sessions (as handed to a message) that this replica wrote a new version of. */
@@ -66,6 +69,7 @@ export class To2SessionStore {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.to2.sessionTtlSeconds * 1000;
+    this.named = config.database.kind === 'postgres';
     this.known = new ExpiringCache(KNOWN_SESSIONS, this.ttlMs, () => this.clock.now().getTime());
   }
 
@@ -101,7 +105,9 @@ export class To2SessionStore {
   }): Promise<string> {
     const { token, hash } = newSessionToken();
     const now = this.clock.now();
-    await this.dataSource.query(
+    await hotQuery(
+      this.dataSource,
+      this.named,
       `INSERT INTO to2_session (token_hash, owner_tenant_id, device_id, voucher_id, stage, version, state,
          created_at, updated_at, expires_at)
        VALUES ($1, $2, $3, $4, 'proving', 1, $5, $6, $6, $7)`,
@@ -136,7 +142,9 @@ export class To2SessionStore {
   ): Promise<To2Session> {
     if (!token) throw FdoProtocolError.badToken('TO2 session token missing');
     const tokenHash = sessionTokenHash(token);
-    const rows: SessionRow[] = await this.dataSource.query(
+    const rows = await hotQuery<SessionRow>(
+      this.dataSource,
+      this.named,
       `SELECT owner_tenant_id, device_id, voucher_id, stage, version, state, expires_at
          FROM to2_session WHERE token_hash = $1`,
       [tokenHash],
@@ -187,7 +195,9 @@ export class To2SessionStore {
     guard: (firstParam: number, condition: string) => { sql: string; params: unknown[] },
   ): Promise<boolean> {
     const { sql, params } = guard(6, 'EXISTS (SELECT 1 FROM current)');
-    const rows: { current: number; guarded: number; saved: number }[] = await this.dataSource.query(
+    const rows = await hotQuery<{ current: number; guarded: number; saved: number }>(
+      this.dataSource,
+      this.named,
       `WITH current AS MATERIALIZED (SELECT 1 FROM to2_session WHERE token_hash = $1 AND version = $5),
             guard AS (${sql}),
             saved AS (
@@ -226,18 +236,19 @@ export class To2SessionStore {
     state: To2SessionState,
     manager?: EntityManager,
   ): Promise<void> {
-    const result: unknown = await (manager ?? this.dataSource.manager).query(
-      `UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
-        WHERE token_hash = $1 AND version = $5 RETURNING version`,
-      [
-        session.tokenHash,
-        stage,
-        this.sealer.seal(encodeSessionState(state), session.tokenHash),
-        this.clock.now(),
-        session.version,
-      ],
-    );
-    if (sqlRows(result).length !== 1) {
+    const text = `UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
+        WHERE token_hash = $1 AND version = $5 RETURNING version`;
+    const values = [
+      session.tokenHash,
+      stage,
+      this.sealer.seal(encodeSessionState(state), session.tokenHash),
+      this.clock.now(),
+      session.version,
+    ];
+    const rows = manager
+      ? sqlRows(await manager.query(text, values))
+      : await hotQuery(this.dataSource, this.named, text, values);
+    if (rows.length !== 1) {
       this.forget(session);
       throw duplicate();
     }
