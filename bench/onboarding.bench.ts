@@ -2,13 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { loadConfig } from '@ztp/config';
-import { type DeviceCredential, type Fetch, FdoHttpSession, runTo0, runTo1, runTo2 } from '@ztp/fdo-client';
+import {
+  createKeepAliveFetch,
+  type DeviceCredential,
+  type Fetch,
+  FdoHttpSession,
+  runTo0,
+  runTo1,
+  runTo2,
+} from '@ztp/fdo-client';
 import {
   ConfigBundleEntity,
   createTestDatabase,
@@ -216,37 +223,6 @@ async function stopServer(server: Server): Promise<void> {
   await exited;
 }
 
-/** fetch over keep-alive node:http, so the client's own overhead is not what is measured. */
-function keepAliveFetch(): { fetch: Fetch; agent: Agent } {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-  const fetch: Fetch = (url, init) =>
-    new Promise((resolve, reject) => {
-      const body = init.body as Uint8Array;
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { ...(init.headers as Record<string, string>), 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const headers = new Headers();
-            for (const name of ['message-type', 'authorization'])
-              if (typeof res.headers[name] === 'string') headers.set(name, res.headers[name]);
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { fetch, agent };
-}
-
 /** CPU (user + system, ms) of a process so far, from /proc (Linux). */
 function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -282,7 +258,7 @@ interface Ctx {
   server: Server;
   database: TestDatabase | undefined;
   fetch: Fetch;
-  agent: Agent;
+  closeConnections: () => void;
   devices: Device[];
   next: number;
   cpu: { server: number; client: number; db: number | undefined; calls: number } | undefined;
@@ -317,7 +293,7 @@ async function provision(server: Server, masterKey: string): Promise<Device[]> {
     const manufacturerSigner = createSoftwareSigner(manufacturer.key);
     const devices: Device[] = [];
     const ownerSigner = await custody.signer(owner.ownerKeyId);
-    const { fetch, agent } = keepAliveFetch();
+    const { fetch, close: closeConnections } = createKeepAliveFetch({ maxSockets: CONCURRENCY * 2 });
     const to2Address = buildRvTo2Addr({
       ip: '127.0.0.1',
       port: Number(new URL(server.ownerOnboarding).port),
@@ -342,7 +318,7 @@ async function provision(server: Server, masterKey: string): Promise<Device[]> {
         );
       devices.push(...batch.map((device) => device.device));
     }
-    agent.destroy();
+    closeConnections();
     return devices;
 
     async function provisionOne() {
@@ -456,8 +432,8 @@ async function setup(): Promise<Ctx> {
   const server = await startServer(masterKey, database?.url);
   try {
     const devices = await provision(server, masterKey);
-    const { fetch, agent } = keepAliveFetch();
-    return { server, database, fetch, agent, devices, next: 0, cpu: undefined };
+    const { fetch, close: closeConnections } = createKeepAliveFetch({ maxSockets: CONCURRENCY * 2 });
+    return { server, database, fetch, closeConnections, devices, next: 0, cpu: undefined };
   } catch (err) {
     await stopServer(server);
     await database?.drop();
@@ -539,7 +515,7 @@ export const benchmarks: BenchCase<Ctx>[] = [
     },
     extra: cpuPerOp,
     teardown: async (ctx) => {
-      ctx.agent.destroy();
+      ctx.closeConnections();
       await stopServer(ctx.server);
       await ctx.database?.drop();
     },
