@@ -7,30 +7,26 @@ import { type PostgresCpu, postgresCpu, postgresCpuSince, processCpuMs } from '.
 import { type BenchCase } from './types';
 
 /**
- * The rendezvous server under load, on loopback: the app runs in child processes (their own event
- * loops, as in production) and this process is the client, so they share this machine's cores. On
- * DATABASE_URL the app runs as SERVER_PROCESSES replicas (node:cluster workers on one port and one
- * database; BENCH_RV_WORKERS, default 2 = this machine's cores), the way a stateless rendezvous
- * uses a node; without it, as one process on an embedded PGlite. Each line says `server_processes`.
+ * The rendezvous server under load, on loopback: the app runs in a child process (its own core and
+ * event loop, as in production; on DATABASE_URL when set, else on an embedded PGlite in that
+ * process) and this process is the client, so both share this machine's cores.
  * `rv.to1`: complete TO1 exchanges (30 -> 31 -> 32 -> 33) per second, by DEVICES registered devices
  * in turn, each with its own P-256 key signing the EAT. A device comes round again only after
  * DEVICES / rate seconds (3 s at 2,000/s), past the 2 s lookup cache: every HelloRV reads the
  * database and imports the device key, as a device's one TO1 would; ProveToRV reuses that read.
  * `rv.to0`: complete TO0 registrations (20 -> 21 -> 22 -> 23) per second of P-256 vouchers with one
- * entry. `server_cpu_ms_per_op` is the server processes' CPU time per operation,
+ * entry. `server_cpu_ms_per_op` is the server process's CPU time per operation,
  * `client_cpu_ms_per_op` this process's, `db_cpu_ms_per_op` the PostgreSQL server processes' (DATABASE_URL only). The server logs
  * at warn (per-request info lines off), as a busy rendezvous would run.
  */
 const DEVICES = 6000;
-const SERVER_PROCESSES = process.env['DATABASE_URL'] ? Number(process.env['BENCH_RV_WORKERS'] ?? 2) : 1;
 const CONCURRENCY = 32;
 const OWNER_ADDRESS = buildRvTo2Addr({ dns: 'owner.example.com', port: 8042, protocol: 'https' });
 
 interface Server {
   url: string;
   child: ChildProcess;
-  /** Every process serving (the cluster primary and its workers, or the one server). */
-  pids: number[];
+  pid: number;
 }
 
 async function startServer(): Promise<Server> {
@@ -50,14 +46,13 @@ async function startServer(): Promise<Server> {
         RENDEZVOUS_DEFAULT_POLICY: 'open',
         RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: '0',
         RENDEZVOUS_RATE_LIMIT_PER_GUID: '0',
-        BENCH_RV_WORKERS: String(SERVER_PROCESSES),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
-    if (line.startsWith('{"url"')) return { ...(JSON.parse(line) as { url: string; pids: number[] }), child };
+    if (line.startsWith('{"url"')) return { ...(JSON.parse(line) as { url: string; pid: number }), child };
   }
   throw new Error('the rendezvous server exited before listening');
 }
@@ -83,15 +78,11 @@ interface Ctx {
   next: number;
 }
 
-function serverCpuMs(server: Server): number {
-  return server.pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
-}
-
 function countCall(ctx: Ctx): void {
   if (ctx.cpu) ctx.cpu.calls++;
   else
     ctx.cpu = {
-      startMs: serverCpuMs(ctx.server),
+      startMs: processCpuMs(ctx.server.pid),
       clientStart: process.cpuUsage(),
       dbStart: process.env['DATABASE_URL'] ? postgresCpu() : undefined,
       calls: 0,
@@ -100,12 +91,11 @@ function countCall(ctx: Ctx): void {
 
 function serverCpuPerOp(ctx: Ctx): Record<string, number> {
   if (!ctx.cpu || ctx.cpu.calls === 0) return {};
-  const ms = (serverCpuMs(ctx.server) - ctx.cpu.startMs) / ctx.cpu.calls;
+  const ms = (processCpuMs(ctx.server.pid) - ctx.cpu.startMs) / ctx.cpu.calls;
   const client = process.cpuUsage(ctx.cpu.clientStart);
   const clientMs = (client.user + client.system) / 1000 / ctx.cpu.calls;
   const db = ctx.cpu.dbStart && postgresCpuSince(ctx.cpu.dbStart);
   return {
-    server_processes: ctx.server.pids.length > 1 ? ctx.server.pids.length - 1 : 1,
     server_cpu_ms_per_op: Number(ms.toFixed(3)),
     client_cpu_ms_per_op: Number(clientMs.toFixed(3)),
     ...(db === undefined ? {} : { db_cpu_ms_per_op: Number((db / ctx.cpu.calls).toFixed(3)) }),
