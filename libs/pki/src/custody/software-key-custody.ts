@@ -162,7 +162,9 @@ export class SoftwareKeyCustody implements KeyCustody {
       };
       await this.options.store.put(record);
       this.remember(keyId, privateKey);
-      return toInfo(record);
+      // The public key derived above, not one re-imported from the record's SPKI (an OpenSSL
+      // import costs more than the rest of this method; TO2 takes a key into custody per device).
+      return { keyId, spec, purpose, createdAt: context.createdAt, publicKey, publicKeySpki };
     } finally {
       pkcs8.fill(0);
     }

@@ -305,7 +305,11 @@ export function encodePublicKey(
     encoding = PkEnc.X509;
     body = new Uint8Array(key.export({ format: 'der', type: 'spki' }));
   }
-  return { type, encoding, key, chain: chain ? [...chain] : null, bytes: encode([type, encoding, body]) };
+  const bytes = encode([type, encoding, body]);
+  // A key this process just encoded is often decoded again soon (TO2 writes the Owner2Key it made
+  // into the replacement voucher): the decode then finds the KeyObject instead of importing it anew.
+  if (!chain) decodedKeys.set(bytes, { key, chain: null });
+  return { type, encoding, key, chain: chain ? [...chain] : null, bytes };
 }
 
 /** The PublicKey as a CBOR value that re-emits its exact bytes when encoded. */
