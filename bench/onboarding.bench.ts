@@ -72,12 +72,10 @@ import { type BenchCase } from './types';
  * statements_per_op (every query the server's pg clients sent, BEGIN/COMMIT and queue polling
  * included) and prints the most frequent statements to stderr.
  *
- * Measured on the 2-core development machine (shared, load average 4-10 from other work), with
- * PostgreSQL on loopback: about 34 onboardings/s, p50 ~870 ms and p99 ~1.5 s (32 in flight, so
- * latency is queueing), server ~19 ms, client ~6 ms and PostgreSQL ~8 ms of CPU per onboarding.
- * That is far from the 300/s goal: one onboarding is 9 HTTP exchanges (2 TO1, 7 TO2) and about 25
- * SQL statements on the server, and on this machine each socket write costs ~0.2-0.3 ms of kernel
- * time (a third of the server's CPU is writev to PostgreSQL and to the client).
+ * Measured on the idle 2-core development machine with PostgreSQL on loopback: 110-137 onboardings/s,
+ * p50 ~250 ms, p99 300-400 ms (32 in flight, so latency is mostly queueing); per onboarding about 7-8 ms
+ * of server CPU, 4-5 ms of client CPU and 2.4 ms in PostgreSQL, 10 SQL statements. The three together
+ * saturate both cores: the 300/s goal would need them within 6.7 ms (see ARCHITECTURE.md, Known limits).
  */
 const CONCURRENCY = 32;
 const DEVICES = Number(process.env['BENCH_ONBOARD_DEVICES'] ?? 2400);
