@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,7 @@ import {
   type TestOwner,
 } from '../apps/owner-onboarding/src/testing/onboarding-fixtures';
 import { RENDEZVOUS_APP } from '../apps/rendezvous/src/rendezvous.app';
+import { type PostgresCpu, postgresCpu, postgresCpuSince, processCpuMs } from './process-cpu';
 import { type BenchCase } from './types';
 
 /**
@@ -221,31 +222,6 @@ async function stopServer(server: Server): Promise<void> {
   await exited;
 }
 
-/** CPU (user + system, ms) of a process so far, from /proc (Linux). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/** CPU of every readable postgres process (the database server on this machine), ms. */
-function postgresCpuMs(): number | undefined {
-  let total = 0;
-  let found = false;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1]!.split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-      found = true;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return found ? total : undefined;
-}
-
 interface Device {
   guid: Uint8Array;
   signer: Signer;
@@ -259,7 +235,7 @@ interface Ctx {
   closeConnections: () => void;
   devices: Device[];
   next: number;
-  cpu: { server: number; client: number; db: number | undefined; calls: number } | undefined;
+  cpu: { server: number; client: number; db: PostgresCpu | undefined; calls: number } | undefined;
 }
 
 /** DEVICES devices after DI whose vouchers the owner holds and registered at rendezvous. */
@@ -446,7 +422,7 @@ function countCall(ctx: Ctx): void {
     ctx.cpu = {
       server: processCpuMs(ctx.server.child.pid!),
       client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
-      db: postgresCpuMs(),
+      db: process.env['DATABASE_URL'] ? postgresCpu() : undefined,
       calls: 0,
     };
   }
@@ -456,13 +432,10 @@ function cpuPerOp(ctx: Ctx): Record<string, number> {
   if (!ctx.cpu || ctx.cpu.calls === 0) return {};
   const usage = process.cpuUsage();
   const per = (ms: number) => Number((ms / ctx.cpu!.calls).toFixed(3));
-  const db = postgresCpuMs();
   return {
     server_cpu_ms_per_op: per(processCpuMs(ctx.server.child.pid!) - ctx.cpu.server),
     client_cpu_ms_per_op: per(usage.user / 1000 + usage.system / 1000 - ctx.cpu.client),
-    ...(ctx.cpu.db !== undefined && db !== undefined && process.env['DATABASE_URL']
-      ? { db_cpu_ms_per_op: per(db - ctx.cpu.db) }
-      : {}),
+    ...(ctx.cpu.db ? { db_cpu_ms_per_op: per(postgresCpuSince(ctx.cpu.db)) } : {}),
     ...statementsPerOp(ctx.server, ctx.cpu.calls),
   };
 }
