@@ -58,6 +58,9 @@ describe('FdoEndpoint in front of an app', () => {
   const refusing: FdoMessageHandler = async () => {
     throw FdoProtocolError.badToken('no such session');
   };
+  const deliberate500: FdoMessageHandler = async () => {
+    throw new FdoProtocolError(ErrorCode.InternalServerError, 'configuration delivery failed: exit code 3');
+  };
 
   beforeAll(async () => {
     const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
@@ -66,6 +69,7 @@ describe('FdoEndpoint in front of an app', () => {
         [30, echo],
         [62, failing],
         [64, refusing],
+        [66, deliberate500],
       ]),
       logger,
       new HttpMetrics(registry),
@@ -189,6 +193,17 @@ describe('FdoEndpoint in front of an app', () => {
     };
     expect(logged.err.message).toContain('database on fire');
     expect(BigInt(logged.correlationId)).toBe(error.correlationId);
+  });
+
+  it('logs a 500 the server chose (no underlying exception) as a refusal, not an internal error', async () => {
+    const answer = await send(port, '/fdo/101/msg/66', { headers: cbor, body: new Uint8Array([1]) });
+    const error = decodeErrorMessage(answer.body);
+    expect(error.code).toBe(ErrorCode.InternalServerError);
+    expect(error.message).toBe('configuration delivery failed: exit code 3');
+    expect(logLines).toContainEqual(
+      expect.objectContaining({ level: 40, msg: 'FDO request refused', fdoError: 500 }),
+    );
+    expect(logLines.some((line) => line.msg === 'FDO internal error')).toBe(false);
   });
 
   it("leaves every other request to the app's own listener", async () => {

@@ -152,10 +152,12 @@ export class FdoEndpoint {
   }
 
   private errorReply(log: Logger, prevType: number, err: unknown): FdoReply {
-    const { code, message } = describe(err);
+    const { code, message, unexpected } = describe(err);
     const correlationId = randomBytes(6).readUIntBE(0, 6);
     const fields = { fdoMessage: prevType, fdoError: code, correlationId };
-    if (code === ErrorCode.InternalServerError) log.error({ ...fields, err }, 'FDO internal error');
+    // A refusal the server chose (even with code 500, e.g. a device's failed configuration step) is
+    // a warning; a failure nobody planned for (an exception, or one wrapped as 500) is an error.
+    if (unexpected) log.error({ ...fields, err }, 'FDO internal error');
     else log.warn({ ...fields, reason: message }, 'FDO request refused');
     const body = encodeErrorMessage(
       newErrorMessage(code, prevType >= 0 && prevType <= 255 ? prevType : 0, message, {
@@ -207,9 +209,15 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function describe(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof FdoProtocolError) return { code: err.code, message: err.message };
-  if (err instanceof FdoMessageError) return { code: err.code, message: err.message };
-  if (err instanceof CborError) return { code: ErrorCode.MessageBodyError, message: err.message };
-  return { code: ErrorCode.InternalServerError, message: 'internal error' };
+function describe(err: unknown): { code: ErrorCode; message: string; unexpected: boolean } {
+  if (err instanceof FdoProtocolError)
+    return {
+      code: err.code,
+      message: err.message,
+      unexpected: err.code === ErrorCode.InternalServerError && err.cause !== undefined,
+    };
+  if (err instanceof FdoMessageError) return { code: err.code, message: err.message, unexpected: false };
+  if (err instanceof CborError)
+    return { code: ErrorCode.MessageBodyError, message: err.message, unexpected: false };
+  return { code: ErrorCode.InternalServerError, message: 'internal error', unexpected: true };
 }
