@@ -4,7 +4,7 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdMiddleware } from './request-id';
 
 export interface HttpOptions {
-  /** MAX_BODY_BYTES: larger bodies are refused with a 413 problem. */
+  /** MAX_BODY_BYTES: larger bodies are refused with a 413 problem (FDO messages never reach here). */
   maxBodyBytes: number;
   /** Content types handed to handlers as raw bytes (a `Buffer` body). */
   rawBodyTypes?: readonly string[];
