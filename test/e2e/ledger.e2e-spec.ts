@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -452,6 +452,38 @@ describe('the embedded default seeds a demo', () => {
         voucher: { status: 'active', device: { lifecycle: 'onboarded' } },
         replaces: { guid },
       });
+
+      // A small fleet from the factory to onboarded in one command: each device waits in TO1 until
+      // the worker has registered it, then runs TO2.
+      const fleetDir = join(dataDir, 'fleet');
+      const fleet = await deviceSim([
+        'run',
+        '--flow',
+        'onboard',
+        '--url',
+        launcher.urls.voucher,
+        '--count',
+        '3',
+        '--concurrency',
+        '3',
+        '--out-dir',
+        fleetDir,
+      ]);
+      expect(fleet.code, fleet.out).toBe(0);
+      const summary = JSON.parse(fleet.out.trim().split('\n').at(-1)!) as {
+        succeeded: number;
+        failed: number;
+      };
+      expect(summary).toMatchObject({ event: 'summary', flow: 'onboard', succeeded: 3, failed: 0 });
+      const credentials = readdirSync(fleetDir).filter((name) => name.endsWith('.json'));
+      expect(credentials).toHaveLength(3);
+      for (const file of credentials) {
+        const onboarded = JSON.parse(readFileSync(join(fleetDir, file), 'utf8')) as { guid: string };
+        const device = await fetch(`${launcher.urls.voucher}/v1/devices/${onboarded.guid}`, {
+          headers: { Authorization: `Bearer ${ownerKey}` },
+        });
+        expect(await device.json()).toMatchObject({ voucher: { device: { lifecycle: 'onboarded' } } });
+      }
     },
   );
 });
