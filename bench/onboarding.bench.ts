@@ -73,9 +73,9 @@ import { type BenchCase } from './types';
  * statements_per_op (every query the server's pg clients sent, BEGIN/COMMIT and queue polling
  * included) and prints the most frequent statements to stderr.
  *
- * Measured on the idle 2-core development machine with PostgreSQL on loopback: 110-137 onboardings/s,
- * p50 ~250 ms, p99 300-400 ms (32 in flight, so latency is mostly queueing); per onboarding about 7-8 ms
- * of server CPU, 4-5 ms of client CPU and 2.4 ms in PostgreSQL, 10 SQL statements. The three together
+ * Measured on the idle 2-core development machine with PostgreSQL on loopback: 90-137 onboardings/s,
+ * p50 230-350 ms, p99 300-450 ms (32 in flight, so latency is mostly queueing); per onboarding about
+ * 7-10 ms of server CPU, 4-6 ms of client CPU and 2-3 ms in PostgreSQL, 10 SQL statements. The three together
  * saturate both cores: the 300/s goal would need them within 6.7 ms (see ARCHITECTURE.md, Known limits).
  */
 const CONCURRENCY = 32;
