@@ -192,6 +192,9 @@ describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] 
     launcher = await Launcher.start({
       ...base.env,
       DEMO_SEED: 'off',
+      // The SSRF guard closed, as in production, with the test's receiver allowed as an internal one.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'off',
+      WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
       AUTH_OPERATOR_API_KEY_SHA256: createHash('sha256').update(operator).digest('hex'),
       AUTH_OIDC_ISSUER: issuer,
       AUTH_OIDC_AUDIENCE: 'ztp-e2e',

@@ -30,6 +30,7 @@ export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [
     useFactory: (config: AppConfig) => ({
       secretKey: webhookSecretKey(config.keyCustody.masterKey),
       timeoutMs: config.ledger.webhookTimeoutMs,
+      targets: config.ledger.webhookTargets,
     }),
   }),
   To0WorkerModule,

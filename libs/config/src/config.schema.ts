@@ -76,6 +76,8 @@ export const environmentVariables = {
 
   VOUCHER_IMPORT_MAX_BYTES: integer(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
   WEBHOOK_TIMEOUT_MS: integer(100, 120_000, 10_000),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: oneOf(['auto', 'on', 'off'], 'auto'),
+  WEBHOOK_ALLOWED_CIDRS: cidrList(),
   DEMO_SEED: oneOf(['auto', 'on', 'off'], 'auto'),
   TO2_SESSION_TTL_SECONDS: integer(30, 86_400, 600),
 } as const;
@@ -182,6 +184,17 @@ function toConfig(env: Environment) {
     ledger: {
       importMaxBytes: env.VOUCHER_IMPORT_MAX_BYTES,
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      /**
+       * The webhook SSRF guard: only public addresses, plus WEBHOOK_ALLOWED_CIDRS; any address by
+       * default only on the embedded database (the local demo, whose receivers are on localhost).
+       */
+      webhookTargets: {
+        allowPrivate:
+          env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'auto'
+            ? embeddedDatabase
+            : env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'on',
+        allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
+      },
       /** Seed the demo tenants on first start: by default only on the embedded database. */
       demoSeed: env.DEMO_SEED === 'auto' ? embeddedDatabase : env.DEMO_SEED === 'on',
     },

@@ -52,6 +52,29 @@ describe('loadConfig', () => {
     expect(config.keyCustody).toEqual({ masterKey: KEY, source: 'environment' });
   });
 
+  it('keeps webhook targets to public addresses except on the embedded database, unless told', () => {
+    const server = { DATABASE_URL: 'postgres://db/ztp', KEY_CUSTODY_MASTER_KEY: KEY };
+    expect(loadConfig({ DATA_DIR: dataDir }).ledger.webhookTargets).toEqual({
+      allowPrivate: true,
+      allowedCidrs: [],
+    });
+    expect(loadConfig(server).ledger.webhookTargets).toEqual({ allowPrivate: false, allowedCidrs: [] });
+    expect(
+      loadConfig({ ...server, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'on' }).ledger.webhookTargets.allowPrivate,
+    ).toBe(true);
+    expect(
+      loadConfig({
+        DATA_DIR: dataDir,
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'off',
+        WEBHOOK_ALLOWED_CIDRS: '10.20.0.0/16, fd00:20::/64',
+      }).ledger.webhookTargets,
+    ).toEqual({ allowPrivate: false, allowedCidrs: ['10.20.0.0/16', 'fd00:20::/64'] });
+    expect(problemsOf({ WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/33' })).toContain('WEBHOOK_ALLOWED_CIDRS must be');
+    expect(problemsOf({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toContain(
+      'WEBHOOK_ALLOW_PRIVATE_TARGETS must be one of auto, on, off',
+    );
+  });
+
   it('treats empty values as unset and resolves a relative DATA_DIR', () => {
     const config = loadConfig({
       DATABASE_URL: '',

@@ -5,4 +5,5 @@ export * from './webhook-http';
 export * from './webhook-queue';
 export * from './webhook-secret';
 export * from './webhook-signature';
+export * from './webhook-target-policy';
 export * from './webhooks.module';

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from '@ztp/persistence';
 import { type JobProcessor } from '../nest/job-processor';
 import { WEBHOOK_HTTP, type WebhookHttp } from './webhook-http';
+import { type WebhookTargetRules } from './webhook-target-policy';
 import { WEBHOOK_DELIVERY, type WebhookDeliveryJob, type WebhookDeliveryResult } from './webhook-queue';
 import { unsealWebhookSecret } from './webhook-secret';
 import {
@@ -18,6 +19,8 @@ export interface WebhookDeliveryOptions {
   secretKey: Buffer;
   /** Per-attempt timeout. */
   timeoutMs: number;
+  /** Which addresses deliveries may go to (the SSRF guard, see webhook-target-policy.ts). */
+  targets: WebhookTargetRules;
 }
 
 export const WEBHOOK_DELIVERY_OPTIONS = Symbol('WEBHOOK_DELIVERY_OPTIONS');
@@ -31,6 +34,7 @@ export class WebhookAttemptFailed extends Error {
  * Sends one webhook_delivery: POST of its JSON payload, signed (see webhook-signature.ts). A 2xx
  * answer marks it delivered; anything else (other status, timeout, network error) records the
  * attempt and throws so the job is retried; after the last attempt the delivery is marked failed.
+ * A target the SSRF guard refuses (see guardedWebhookHttp) is such a failed attempt too.
  * A delivery whose endpoint was disabled or deleted meanwhile is marked failed without sending.
  */
 @Injectable()

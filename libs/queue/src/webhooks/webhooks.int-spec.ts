@@ -21,6 +21,7 @@ import { type QueueBackend } from '../queue-backend';
 import { migrateQueueSchema } from '../queue-schema';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WEBHOOK_JOB_OPTIONS, WebhookEvents } from './webhook-events';
+import { WEBHOOK_RESOLVER, type WebhookResolver } from './webhook-http';
 import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey } from './webhook-secret';
 import { verifyWebhookSignature } from './webhook-signature';
 import { WebhookDeliveryModule, WebhookEventsModule } from './webhooks.module';
@@ -40,7 +41,18 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000)
   }
 }
 
-describe('webhooks: outbox, signed delivery, retries with backoff', () => {
+/** Names of the tests' endpoints (".invalid" never resolves in DNS, so only this table answers). */
+const resolveTestNames: WebhookResolver = async (hostname) => {
+  const table: Record<string, string[]> = {
+    'hooks.tenant.invalid': ['127.0.0.1'],
+    'rebound.tenant.invalid': ['93.184.215.14', '10.0.0.7'],
+  };
+  const addresses = table[hostname];
+  if (!addresses) throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+  return addresses.map((address) => ({ address, family: 4 }));
+};
+
+describe('webhooks: outbox, signed delivery, retries with backoff, SSRF guard', () => {
   const secretKey = webhookSecretKey(randomBytes(32).toString('base64'));
   let database: TestDatabase;
   let backend: QueueBackend;
@@ -48,6 +60,7 @@ describe('webhooks: outbox, signed delivery, retries with backoff', () => {
   let dataSource: DataSource;
   let receiver: Server;
   let receiverUrl: string;
+  let receiverPort: number;
   const received: Received[] = [];
   let failuresToSend = 0;
 
@@ -63,7 +76,8 @@ describe('webhooks: outbox, signed delivery, retries with backoff', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+    receiverPort = (receiver.address() as { port: number }).port;
+    receiverUrl = `http://127.0.0.1:${receiverPort}/hooks`;
 
     database = await createTestDatabase();
     backend = process.env['REDIS_URL']
@@ -89,10 +103,22 @@ describe('webhooks: outbox, signed delivery, retries with backoff', () => {
         WebhookEventsModule,
         QueueWorkersModule.forProcessors(
           [WebhookDeliveryProcessor],
-          [WebhookDeliveryModule.register({ useFactory: () => ({ secretKey, timeoutMs: 2000 }) })],
+          [
+            WebhookDeliveryModule.register({
+              // The guard is closed except for the receiver on 127.0.0.1, as for an internal receiver.
+              useFactory: () => ({
+                secretKey,
+                timeoutMs: 2000,
+                targets: { allowPrivate: false, allowedCidrs: ['127.0.0.1/32'] },
+              }),
+            }),
+          ],
         ),
       ],
-    }).compile();
+    })
+      .overrideProvider(WEBHOOK_RESOLVER)
+      .useValue(resolveTestNames)
+      .compile();
     context = await moduleRef.init();
     dataSource = context.get(DataSource);
   });
@@ -103,12 +129,12 @@ describe('webhooks: outbox, signed delivery, retries with backoff', () => {
     await new Promise((resolve) => receiver?.close(resolve));
   });
 
-  async function endpointFor(tenant: TenantEntity, eventTypes: string[]) {
+  async function endpointFor(tenant: TenantEntity, eventTypes: string[], url = receiverUrl) {
     const secret = generateWebhookSecret();
     const repository = dataSource.getRepository(WebhookEndpointEntity);
     const endpoint = await repository.save({
       tenantId: tenant.id,
-      url: receiverUrl,
+      url,
       description: null,
       eventTypes,
       secretSealed: Buffer.alloc(0),
@@ -217,5 +243,38 @@ describe('webhooks: outbox, signed delivery, retries with backoff', () => {
       lastError: 'the endpoint answered 503',
     });
     failuresToSend = 0;
+  });
+
+  it('delivers to a host name at the address it resolved to, with its own Host header', async () => {
+    const tenant = await newTenant('named');
+    await endpointFor(tenant, ['device.onboarded'], `http://hooks.tenant.invalid:${receiverPort}/named`);
+    received.length = 0;
+    const [id] = await context
+      .get(WebhookEvents)
+      .emitNow({ tenantId: tenant.id, type: 'device.onboarded', data: {} });
+    await until(async () => {
+      const row = await dataSource.getRepository(WebhookDeliveryEntity).findOneByOrFail({ id: id! });
+      return row.status === 'delivered' ? row : undefined;
+    });
+    expect(received.map((r) => r.headers.host)).toEqual([`hooks.tenant.invalid:${receiverPort}`]);
+  });
+
+  it('refuses a host name that resolves to a private address: failed attempts, nothing sent', async () => {
+    const tenant = await newTenant('rebound');
+    await endpointFor(tenant, ['device.onboarded'], 'http://rebound.tenant.invalid/hook');
+    received.length = 0;
+    const [id] = await context
+      .get(WebhookEvents)
+      .emitNow({ tenantId: tenant.id, type: 'device.onboarded', data: {} });
+    const failed = await until(async () => {
+      const row = await dataSource.getRepository(WebhookDeliveryEntity).findOneByOrFail({ id: id! });
+      return row.status === 'failed' ? row : undefined;
+    });
+    expect(failed).toMatchObject({
+      attempts: 3,
+      lastStatusCode: null,
+      lastError: 'refused: rebound.tenant.invalid resolves to a private address',
+    });
+    expect(received).toEqual([]);
   });
 });

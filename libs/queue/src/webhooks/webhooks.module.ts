@@ -10,7 +10,14 @@ import {
 import { QueueModule } from '../nest/queue.module';
 import { WEBHOOK_DELIVERY_OPTIONS, type WebhookDeliveryOptions } from './webhook-delivery.processor';
 import { WebhookEvents } from './webhook-events';
-import { fetchWebhookHttp, WEBHOOK_HTTP } from './webhook-http';
+import {
+  guardedWebhookHttp,
+  systemWebhookResolver,
+  WEBHOOK_HTTP,
+  WEBHOOK_RESOLVER,
+  type WebhookResolver,
+} from './webhook-http';
+import { WebhookTargetPolicy } from './webhook-target-policy';
 
 /** Import where events are raised: provides `WebhookEvents`. */
 @Module({ imports: [QueueModule], providers: [WebhookEvents], exports: [WebhookEvents] })
@@ -43,7 +50,8 @@ class WebhookSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
 
 /**
  * Import into the worker next to WebhookDeliveryProcessor (in PROCESSORS): provides what it
- * injects. `options` provides WEBHOOK_DELIVERY_OPTIONS, e.g. from APP_CONFIG.
+ * injects. `options` provides WEBHOOK_DELIVERY_OPTIONS, e.g. from APP_CONFIG. Deliveries resolve
+ * host names through WEBHOOK_RESOLVER (the system resolver; tests override it).
  */
 @Module({})
 export class WebhookDeliveryModule {
@@ -53,10 +61,16 @@ export class WebhookDeliveryModule {
       imports: [WebhookEventsModule],
       providers: [
         { ...options, provide: WEBHOOK_DELIVERY_OPTIONS } as Provider<WebhookDeliveryOptions>,
-        { provide: WEBHOOK_HTTP, useValue: fetchWebhookHttp },
+        { provide: WEBHOOK_RESOLVER, useValue: systemWebhookResolver },
+        {
+          provide: WEBHOOK_HTTP,
+          inject: [WEBHOOK_DELIVERY_OPTIONS, WEBHOOK_RESOLVER],
+          useFactory: (delivery: WebhookDeliveryOptions, resolver: WebhookResolver) =>
+            guardedWebhookHttp(new WebhookTargetPolicy(delivery.targets), resolver),
+        },
         WebhookSweeper,
       ],
-      exports: [WEBHOOK_DELIVERY_OPTIONS, WEBHOOK_HTTP],
+      exports: [WEBHOOK_DELIVERY_OPTIONS, WEBHOOK_HTTP, WEBHOOK_RESOLVER],
     };
   }
 }
