@@ -13,7 +13,8 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
     fetch(`${harness.url}${path}`, { headers: { Authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
-    harness = await LedgerHarness.start();
+    // The production default of the webhook SSRF guard, on the embedded database as on a server.
+    harness = await LedgerHarness.start({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'off' });
     acme = await harness.tenant('owner', 'acme');
     other = await harness.tenant('reseller', 'other');
   }, 120_000);
@@ -204,7 +205,7 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
       'POST',
       '/v1/webhooks',
       {
-        url: 'http://127.0.0.1:9/hook',
+        url: 'https://hooks.acme.example/ztp',
         eventTypes: ['voucher.received', 'device.onboarded'],
       },
     );
@@ -234,6 +235,28 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
       eventTypes: ['to0.registered'],
     });
     await harness.call(acme.key, 'PATCH', `/v1/webhooks/${id}`, { url: 'ftp://x' }, 400);
+    for (const [url, reason] of [
+      ['http://169.254.169.254/latest/meta-data/', 'must not point at a link-local address'],
+      ['http://[::ffff:10.0.0.1]:8080/hook', 'must not point at a private address (IPv4-mapped)'],
+      ['http://localhost:3000/hook', 'must not point at a loopback address'],
+      ['https://ops:secret@hooks.acme.example/ztp', 'must not contain credentials'],
+    ] as const) {
+      const refused = await harness.call<{ type: string; errors: { path: string; message: string }[] }>(
+        acme.key,
+        'POST',
+        '/v1/webhooks',
+        { url, eventTypes: ['voucher.received'] },
+        400,
+      );
+      expect(refused).toMatchObject({
+        type: 'https://ztp.dev/problems/invalid-request',
+        errors: [{ path: 'url', message: expect.stringContaining(reason) }],
+      });
+      await harness.call(acme.key, 'PATCH', `/v1/webhooks/${id}`, { url }, 400);
+    }
+    expect(await harness.call(acme.key, 'GET', `/v1/webhooks/${id}`)).toMatchObject({
+      url: 'https://hooks.acme.example/ztp',
+    });
     await harness.call(acme.key, 'POST', '/v1/webhooks', { url: 'http://x', eventTypes: ['nope'] }, 400);
     expect(await harness.call(acme.key, 'GET', `/v1/webhooks/${id}/deliveries`)).toEqual([]);
     await harness.call(other.key, 'GET', `/v1/webhooks/${id}`, undefined, 404);

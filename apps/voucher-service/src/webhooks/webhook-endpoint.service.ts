@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from '@ztp/persistence';
-import { APP_CONFIG, isUuid } from '@ztp/platform';
-import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey } from '@ztp/queue';
+import { APP_CONFIG, isUuid, ProblemException } from '@ztp/platform';
+import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey, WebhookTargetPolicy } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
 
@@ -48,13 +48,26 @@ function endpointView(row: WebhookEndpointEntity): WebhookEndpointView {
   };
 }
 
+/** 400, shaped like the request validation's problems: the URL is well-formed but not allowed. */
+function refusedUrl(reason: string): ProblemException {
+  return new ProblemException(400, {
+    type: 'https://ztp.dev/problems/invalid-request',
+    title: 'Invalid request',
+    detail: `The request body is invalid: url: ${reason}`,
+    extensions: { errors: [{ path: 'url', message: reason }] },
+  });
+}
+
 /**
  * A tenant's webhook endpoints. The signing secret is generated here, returned once (at creation
- * and on rotation) and stored sealed under a key derived from the key-custody master key.
+ * and on rotation) and stored sealed under a key derived from the key-custody master key. URLs go
+ * through the SSRF guard's registration check (no credentials, no IP literal of a non-public
+ * address unless allowed); host names are checked again at each delivery, on what they resolve to.
  */
 @Injectable()
 export class WebhookEndpointService {
   private readonly secretKey: Buffer;
+  private readonly targets: WebhookTargetPolicy;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -62,6 +75,12 @@ export class WebhookEndpointService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.secretKey = webhookSecretKey(config.keyCustody.masterKey);
+    this.targets = new WebhookTargetPolicy(config.ledger.webhookTargets);
+  }
+
+  private checkUrl(url: string): void {
+    const refusal = this.targets.urlRefusal(url);
+    if (refusal) throw refusedUrl(refusal);
   }
 
   async create(
@@ -69,6 +88,7 @@ export class WebhookEndpointService {
     input: EndpointInput,
     actor: string,
   ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    this.checkUrl(input.url);
     return this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(WebhookEndpointEntity);
       const row = await repository.save({
@@ -102,6 +122,7 @@ export class WebhookEndpointService {
     patch: Partial<EndpointInput> & { enabled?: boolean },
     actor: string,
   ): Promise<WebhookEndpointView> {
+    if (patch.url !== undefined) this.checkUrl(patch.url);
     return this.dataSource.transaction(async (manager) => {
       const row = await this.load(manager, tenantId, id);
       if (patch.url !== undefined) row.url = patch.url;

@@ -20,7 +20,11 @@ import { openApiSchema, parseRequest } from '@ztp/platform';
 const url = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .describe('http(s) URL that receives POSTs');
+  .describe(
+    'http(s) URL that receives POSTs, without credentials. Its host must be, or resolve to, public ' +
+      'addresses only (no loopback, private, link-local or other special-purpose ones) unless the ' +
+      'operator allows them; a delivery to a name that resolves to such an address fails.',
+  );
 
 const createSchema = z.strictObject({
   url,
