@@ -2,6 +2,8 @@
 export interface RateCounter {
   /** Counts one hit for `key` in the current window; returns the count so far and the ms left. */
   hit(key: string, windowMs: number, nowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Resolves when the store can count (at once for memory), or after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,10 @@ export class MemoryRateCounter implements RateCounter {
     }
     entry.count++;
     return { count: entry.count, resetInMs: (window + 1) * windowMs - nowMs };
+  }
+
+  async ready(): Promise<void> {
+    // Always ready: the counts live in this process.
   }
 
   private sweep(current: number): void {

@@ -9,6 +9,7 @@ import {
   SigAlg,
 } from '@ztp/protocol';
 import { bootRendezvous, type BootedRendezvous } from '../testing/boot-rendezvous';
+import { RedisRateCounter } from './redis-rate-counter';
 
 /**
  * Rate limits through the app: counted in Redis when REDIS_URL is set (shared by replicas), in
@@ -65,5 +66,17 @@ describe(`rendezvous rate limits (${process.env['REDIS_URL'] ? 'Redis' : 'in mem
     const error = decodeErrorMessage(limited.body);
     expect(error).toMatchObject({ code: ErrorCode.InternalServerError, prevMsgType: 20 });
     expect(error.message).toMatch(/rate limit exceeded for this source address; retry in \d+ s/);
+  });
+});
+
+describe.skipIf(!process.env['REDIS_URL'])('RedisRateCounter', () => {
+  it('counts from the first hit once ready (a hit before the connection is up fails, and limits fail open)', async () => {
+    const early = new RedisRateCounter(process.env['REDIS_URL']!, `t${Date.now()}`);
+    await expect(early.hit('k', 60_000, Date.now())).rejects.toThrow();
+    await early.close();
+    const counter = new RedisRateCounter(process.env['REDIS_URL']!, `t${Date.now()}`);
+    await counter.ready(5_000);
+    expect((await counter.hit('k', 60_000, Date.now())).count).toBe(1);
+    await counter.close();
   });
 });

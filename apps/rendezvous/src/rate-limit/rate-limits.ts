@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@ztp/platform';
 import { RENDEZVOUS_SETTINGS, type RendezvousSettings } from '../settings/rendezvous-settings';
 import { MemoryRateCounter, type RateCounter } from './rate-counter';
 import { RedisRateCounter } from './redis-rate-counter';
 
 const WINDOW_MS = 60_000;
+/** How long start-up waits for Redis before serving with limits failing open. */
+const COUNTER_READY_TIMEOUT_MS = 5_000;
 /** At most one warning per this long while the shared counter store fails. */
 const FAILURE_LOG_INTERVAL_MS = 30_000;
 
@@ -28,7 +30,7 @@ export class RateLimitExceeded extends Error {
  * a minute without limits) and a warning is logged.
  */
 @Injectable()
-export class RateLimits implements OnApplicationShutdown {
+export class RateLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RendezvousRateLimits');
   private readonly counter: RateCounter;
   private lastFailureLogMs = 0;
@@ -42,6 +44,11 @@ export class RateLimits implements OnApplicationShutdown {
       limited && settings.redisUrl
         ? new RedisRateCounter(settings.redisUrl, settings.queuePrefix)
         : new MemoryRateCounter();
+  }
+
+  /** Waits (a bounded time) for the counter store, so limits hold from the first request. */
+  async onModuleInit(): Promise<void> {
+    await this.counter.ready(COUNTER_READY_TIMEOUT_MS);
   }
 
   /** Counts a message from `address`; throws RateLimitExceeded past the limit. */

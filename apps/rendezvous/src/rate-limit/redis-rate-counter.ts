@@ -18,6 +18,23 @@ export class RedisRateCounter implements RateCounter {
     this.redis.on('error', () => undefined);
   }
 
+  /**
+   * Resolves once the connection is ready, or after `timeoutMs` (then hits fail open until Redis
+   * answers). Called at start-up, so a replica enforces limits from its first request.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.redis.once('ready', done);
+    });
+  }
+
   async hit(key: string, windowMs: number, nowMs: number): Promise<{ count: number; resetInMs: number }> {
     const window = Math.floor(nowMs / windowMs);
     const redisKey = `${this.prefix}:rv-rate:${key}:${window}`;
