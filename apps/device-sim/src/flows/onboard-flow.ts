@@ -8,7 +8,6 @@ import {
   FdoErrorReply,
   FdoHttpSession,
   findOwnerViaRendezvous,
-  runDeviceInitialize,
   runTo2,
   standardDeviceModules,
   type To1Route,
@@ -16,7 +15,7 @@ import {
   writeDeviceCredentialFile,
 } from '@ztp/fdo-client';
 import { createSoftwareSigner, ErrorCode, parseGuid } from '@ztp/protocol';
-import { stationHeaders } from '../device-options';
+import { initializeDevice } from './di-flow';
 import { type DeviceFlow, type FlowContext } from './flow';
 
 const DEFAULT_TO0_WAIT_SECONDS = 60;
@@ -44,18 +43,7 @@ export const onboardFlow: DeviceFlow = {
       .default(DEFAULT_TO0_WAIT_SECONDS),
   ],
   async run(device, context) {
-    const credential = await runDeviceInitialize({
-      session: new FdoHttpSession({
-        baseUrl: context.diUrl,
-        fetch: context.fetch,
-        headers: stationHeaders(context.stationKey),
-      }),
-      serialNumber: device.serialNumber,
-      deviceInfo: context.deviceInfo,
-      keySpec: context.deviceKey.keySpec,
-      kexSuite: context.deviceKey.kexSuite,
-      cipherSuite: context.deviceKey.cipherSuite,
-    });
+    const credential = await initializeDevice(device, context);
     const route = await firstBootRoute(credential, context);
     const folder = context.outDir
       ? join(context.outDir, device.serialNumber)
