@@ -19,4 +19,4 @@ export * from './ledger-api';
 export * from './sztp';
 export * from './rendezvous';
 export * from './onboarding';
-export { queryNamed, type NamedStatement } from './support/named-statement';
+export { preparedQuery } from './support/prepared-query';

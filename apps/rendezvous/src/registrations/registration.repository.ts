@@ -1,13 +1,6 @@
 import { type JsonWebKey } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG } from '@ztp/platform';
-import {
-  queryNamed,
-  RvRegistrationEntity,
-  type NamedStatement,
-  type RegisteredTo2Address,
-} from '@ztp/persistence';
+import { Injectable } from '@nestjs/common';
+import { preparedQuery, RvRegistrationEntity, type RegisteredTo2Address } from '@ztp/persistence';
 import { DataSource } from 'typeorm';
 
 /** A registration to store (TO0.OwnerSign accepted). */
@@ -52,15 +45,7 @@ const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLengt
 /** Rendezvous registrations in PostgreSQL (rv_registration, one row per GUID). */
 @Injectable()
 export class RegistrationRepository {
-  /** Named statements for TO1's lookup (once per device, the rendezvous' hottest query). */
-  private readonly namedStatements: boolean;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.namedStatements = config.database.kind === 'postgres';
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Stores a registration, replacing the GUID's earlier one, unless an unexpired registration of a
@@ -113,7 +98,7 @@ export class RegistrationRepository {
       device_key_jwk: JsonWebKey | null;
       to1d: Buffer;
       expires_at: Date;
-    }[] = await queryNamed(this.dataSource, TO1_LOOKUP, [guid, now], this.namedStatements);
+    }[] = await preparedQuery(this.dataSource, 'rv-to1-lookup', TO1_LOOKUP, [guid, now]);
     const row = rows[0];
     return (
       row && {
@@ -153,8 +138,6 @@ export class RegistrationRepository {
   }
 }
 
-const TO1_LOOKUP: NamedStatement = {
-  name: 'rv-to1-lookup',
-  text: `SELECT device_key_spki, device_key_jwk, to1d, expires_at FROM rv_registration
-           WHERE guid = $1 AND expires_at > $2`,
-};
+/** TO1's lookup, once per device: the rendezvous' hottest query, so a prepared statement. */
+const TO1_LOOKUP = `SELECT device_key_spki, device_key_jwk, to1d, expires_at FROM rv_registration
+                     WHERE guid = $1 AND expires_at > $2`;

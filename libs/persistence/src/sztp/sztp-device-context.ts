@@ -1,5 +1,5 @@
 import { type DataSource } from 'typeorm';
-import { preparedQuery } from './prepared-query';
+import { preparedQuery } from '../support/prepared-query';
 import { type StoredBootImage, type StoredConfigurationHandling } from './sztp-onboarding-profile.entity';
 import { type StoredBootstrapServer } from './sztp-owner.entity';
 

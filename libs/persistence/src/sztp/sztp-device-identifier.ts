@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sztp } from '@ztp/protocol';
 import { type DataSource } from 'typeorm';
 import { verifyActivationCode } from './activation-code';
-import { preparedQuery } from './prepared-query';
+import { preparedQuery } from '../support/prepared-query';
 import { ExpiringCache } from './expiring-cache';
 import { compileSerialNumberPattern, extractSerialNumber } from './serial-number-rule';
 import { SztpDeviceTypeEntity, type SztpOutputProfile } from './sztp-device-type.entity';

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG, CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
+import { CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import {
   buildReplacementVoucher,
   decodeFdoHmac,
@@ -32,19 +31,13 @@ import { type SetupState, type To2SessionState } from '../session/session-state'
 @Injectable()
 export class OnboardingCompletion {
   private readonly logger = new Logger('TO2');
-  /** Named prepared statements (PostgreSQL server only, see hotQuery). */
-  private readonly named: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly sessions: To2SessionStore,
     private readonly webhooks: WebhookEvents,
     @Inject(CLOCK) private readonly clock: Clock,
-    // Absent in preview mode (OpenAPI generation), which serves nothing.
-    @Inject(APP_CONFIG) config: AppConfig | undefined,
-  ) {
-    this.named = config?.database.kind === 'postgres';
-  }
+  ) {}
 
   async complete(session: To2Session, voucher: OwnershipVoucher): Promise<void> {
     const { state } = session;
@@ -115,7 +108,7 @@ export class OnboardingCompletion {
           await this.retire(manager, session.voucherId, now);
           return this.checked(session, firstRow(await manager.query(sql, params)));
         })
-      : await this.checked(session, firstRow(await hotQuery(this.dataSource, this.named, sql, params)));
+      : await this.checked(session, firstRow(await hotQuery(this.dataSource, sql, params)));
     this.sessions.closed(session);
     if (counts.webhook_deliveries.length > 0)
       void this.webhooks

@@ -1,9 +1,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { type AppConfig } from '@ztp/config';
+import { Injectable } from '@nestjs/common';
 import { type TenantSettings, tenantSettings } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
-import { APP_CONFIG } from '@ztp/platform';
 import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
 import { DataSource } from 'typeorm';
 import { ExpiringCache } from '../../support/expiring-cache';
@@ -52,21 +50,11 @@ export class OwnerVouchers {
   private readonly parsed = new ExpiringCache<string, OwnershipVoucher>(4096, 10 * 60_000);
   private readonly deviceKeys = new ExpiringCache<string, KeyObject | null>(4096, 10 * 60_000);
 
-  /** Named prepared statements (PostgreSQL server only, see hotQuery). */
-  private readonly named: boolean;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    // Absent in preview mode (OpenAPI generation), which serves nothing.
-    @Inject(APP_CONFIG) config: AppConfig | undefined,
-  ) {
-    this.named = config?.database.kind === 'postgres';
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async findForGuid(guidHex: string): Promise<OwnerVoucher | null> {
     const rows = await hotQuery<OwnerVoucherRow>(
       this.dataSource,
-      this.named,
       `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
               t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor,
               b.revision AS bundle_revision, b.steps AS bundle_steps
@@ -123,7 +111,6 @@ export class OwnerVouchers {
     return this.parsed.getOrLoad(voucherId, async () => {
       const rows = await hotQuery<{ cbor: Buffer }>(
         this.dataSource,
-        this.named,
         `SELECT cbor FROM voucher WHERE id = $1`,
         [voucherId],
       );

@@ -55,8 +55,6 @@ const KNOWN_SESSIONS = 8192;
 @Injectable()
 export class To2SessionStore {
   private readonly ttlMs: number;
-  /** Named prepared statements (PostgreSQL server only, see hotQuery). */
-  private readonly named: boolean;
   /** The last version of each session this replica read or wrote, by token hash (hex). */
   private readonly known: ExpiringCache<string, To2Session>;
   /** Sessions (as handed to a message) that this replica wrote a new version of. */
@@ -69,7 +67,6 @@ export class To2SessionStore {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.to2.sessionTtlSeconds * 1000;
-    this.named = config.database.kind === 'postgres';
     this.known = new ExpiringCache(KNOWN_SESSIONS, this.ttlMs, () => this.clock.now().getTime());
   }
 
@@ -107,7 +104,6 @@ export class To2SessionStore {
     const now = this.clock.now();
     await hotQuery(
       this.dataSource,
-      this.named,
       `INSERT INTO to2_session (token_hash, owner_tenant_id, device_id, voucher_id, stage, version, state,
          created_at, updated_at, expires_at)
        VALUES ($1, $2, $3, $4, 'proving', 1, $5, $6, $6, $7)`,
@@ -144,7 +140,6 @@ export class To2SessionStore {
     const tokenHash = sessionTokenHash(token);
     const rows = await hotQuery<SessionRow>(
       this.dataSource,
-      this.named,
       `SELECT owner_tenant_id, device_id, voucher_id, stage, version, state, expires_at
          FROM to2_session WHERE token_hash = $1`,
       [tokenHash],
@@ -197,7 +192,6 @@ export class To2SessionStore {
     const { sql, params } = guard(6, 'EXISTS (SELECT 1 FROM current)');
     const rows = await hotQuery<{ current: number; guarded: number; saved: number }>(
       this.dataSource,
-      this.named,
       `WITH current AS MATERIALIZED (SELECT 1 FROM to2_session WHERE token_hash = $1 AND version = $5),
             guard AS (${sql}),
             saved AS (
@@ -247,7 +241,7 @@ export class To2SessionStore {
     ];
     const rows = manager
       ? sqlRows(await manager.query(text, values))
-      : await hotQuery(this.dataSource, this.named, text, values);
+      : await hotQuery(this.dataSource, text, values);
     if (rows.length !== 1) {
       this.forget(session);
       throw duplicate();

@@ -13,11 +13,12 @@ const clientIds = new WeakMap<PgClient, number>();
 let nextClientId = 1;
 
 /**
- * A hot read as a named prepared statement on the data source's pg pool: PostgreSQL (and PGlite)
- * then plans it once per connection instead of on every request, which for the SZTP device context
- * (a four-table join) is most of its cost. Names are unique per connection because the embedded
- * database serves every connection from one shared session, where a name prepared by one
- * connection would collide with another's.
+ * A hot-path statement as a named prepared statement on the data source's pg pool: PostgreSQL (and
+ * PGlite) then parses and plans it once per connection instead of on every request (most of the
+ * cost of the SZTP device context, a four-table join; a large share of TO1's and TO2's small
+ * statements), and the call skips TypeORM's query runner. `name` must be unique per `text`. Names
+ * are made unique per connection because the embedded database serves every connection from one
+ * shared session, where a name prepared by one connection would collide with another's.
  */
 export async function preparedQuery<Row>(
   dataSource: DataSource,
