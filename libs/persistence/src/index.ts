@@ -19,4 +19,5 @@ export * from './ledger-api';
 export * from './sztp';
 export * from './rendezvous';
 export * from './onboarding';
+export { ExpiringCache } from './support/expiring-cache';
 export { preparedQuery } from './support/prepared-query';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog, IssuedCertificateEntity, OwnerCaStore } from '@ztp/persistence';
+import { AuditLog, IssuedCertificateEntity, OwnerCaStore, ExpiringCache } from '@ztp/persistence';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { CertificateIssuer, certificateFingerprint, type KeyCustody } from '@ztp/pki';
 import { guidToUuid, parseGuid } from '@ztp/protocol';
@@ -8,7 +8,6 @@ import { WebhookEvents } from '@ztp/queue';
 import { X509Certificate } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type CertificateAuthorityPort } from '../service-info/modules/owner-module';
-import { ExpiringCache } from '../support/expiring-cache';
 
 interface CaInfo {
   keyId: string;

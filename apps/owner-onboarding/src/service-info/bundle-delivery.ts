@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BundleRenderer, decodeOwnerProgram, type OwnerProgram, type ProgramStep } from '@ztp/persistence';
+import {
+  BundleRenderer,
+  decodeOwnerProgram,
+  type OwnerProgram,
+  type ProgramStep,
+  ExpiringCache,
+} from '@ztp/persistence';
 import { CLOCK, type Clock } from '@ztp/platform';
 import { type ServiceInfo } from '@ztp/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ExpiringCache } from '../support/expiring-cache';
 import { sqlRows } from '../support/sql-rows';
 import { chunkStep, DeliveryFailure } from './service-info-engine';
 import { type StepOutcome } from './service-info-progress';

@@ -1,5 +1,4 @@
 export * from './activation-code';
-export * from './expiring-cache';
 export * from './serial-number-rule';
 export * from './sztp-device-context';
 export * from './sztp-device-identifier';

@@ -8,7 +8,7 @@ import {
   type SztpOwnerIdentity,
 } from './sztp-device-context';
 import { type IdentifiedSztpDevice } from './sztp-device-identifier';
-import { ExpiringCache } from './expiring-cache';
+import { ExpiringCache } from '../support/expiring-cache';
 import { type SztpMasaVoucherIssuer, type SztpOwnerSigners } from './sztp-signers';
 
 /** A device context with the parts an answer needs: an owner holding it, with an SZTP identity. */

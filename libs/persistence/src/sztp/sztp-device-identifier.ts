@@ -3,7 +3,7 @@ import { sztp } from '@ztp/protocol';
 import { type DataSource } from 'typeorm';
 import { verifyActivationCode } from './activation-code';
 import { preparedQuery } from '../support/prepared-query';
-import { ExpiringCache } from './expiring-cache';
+import { ExpiringCache } from '../support/expiring-cache';
 import { compileSerialNumberPattern, extractSerialNumber } from './serial-number-rule';
 import { SztpDeviceTypeEntity, type SztpOutputProfile } from './sztp-device-type.entity';
 

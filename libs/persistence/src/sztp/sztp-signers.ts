@@ -1,7 +1,7 @@
 import { type KeyCustody } from '@ztp/pki';
 import { sztp } from '@ztp/protocol';
 import { type DataSource } from 'typeorm';
-import { ExpiringCache } from './expiring-cache';
+import { ExpiringCache } from '../support/expiring-cache';
 import { type SztpOwnerIdentity } from './sztp-device-context';
 import { SztpMasaEntity } from './sztp-masa.entity';
 

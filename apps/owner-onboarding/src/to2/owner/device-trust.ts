@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import { type OwnershipVoucher, verifyDeviceChainTrust, VoucherError } from '@ztp/protocol';
+import { ExpiringCache } from '@ztp/persistence';
 import { DataSource } from 'typeorm';
-import { ExpiringCache } from '../../support/expiring-cache';
 
 /**
  * The manufacturer device CAs each owner trusts (owner_device_ca). An owner with none accepts any

@@ -3,7 +3,7 @@ import { KEY_CUSTODY } from '@ztp/platform';
 import { defaultSigAlgForSpec, type KeyCustody, type KeySpec } from '@ztp/pki';
 import { SigAlg, sigAlgsForPkType } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
-import { ExpiringCache } from '../../support/expiring-cache';
+import { ExpiringCache } from '@ztp/persistence';
 
 /**
  * Custody signers for owner keys, kept for a minute: asking custody for a signer reads the key's

@@ -1,10 +1,9 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type TenantSettings, tenantSettings } from '@ztp/persistence';
+import { type TenantSettings, tenantSettings, ExpiringCache } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
 import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
 import { DataSource } from 'typeorm';
-import { ExpiringCache } from '../../support/expiring-cache';
 import { hotQuery } from '../../support/hot-sql';
 
 /** What TO2 needs about the voucher a device's GUID leads to, and about the owner holding it. */

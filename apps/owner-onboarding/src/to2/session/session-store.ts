@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
-import { type To2SessionStage } from '@ztp/persistence';
+import { type To2SessionStage, ExpiringCache } from '@ztp/persistence';
 import { APP_CONFIG, CLOCK, type Clock, FdoProtocolError } from '@ztp/platform';
 import { ErrorCode } from '@ztp/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ExpiringCache } from '../../support/expiring-cache';
 import { hotQuery } from '../../support/hot-sql';
 import { sqlRows } from '../../support/sql-rows';
 import { SESSION_SEALER } from '../to2.tokens';

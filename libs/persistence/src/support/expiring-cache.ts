@@ -1,34 +1,39 @@
 /**
- * A small in-process cache: at most `capacity` entries, least recently used dropped first, each
- * entry valid for `ttlMs`. Holds derived data this replica may keep briefly (parsed vouchers,
- * custody signers, trust anchors); the database stays the source of truth.
+ * A bounded map whose entries expire: least recently used entries go first when full. For the
+ * servers' hot-path caches of derived data (validated client certificates, device ids, signers,
+ * parsed vouchers, trust anchors, known TO2 sessions), where a stale entry may live at most `ttlMs`;
+ * the database stays the source of truth.
  */
 export class ExpiringCache<K, V> {
   private readonly entries = new Map<K, { value: V; expiresAt: number }>();
   private readonly loading = new Map<K, Promise<V>>();
 
   constructor(
-    private readonly capacity: number,
+    private readonly maxEntries: number,
     private readonly ttlMs: number,
-    private readonly now: () => number = () => Date.now(),
+    private readonly now: () => number = Date.now,
   ) {}
 
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
     this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
     this.entries.set(key, entry);
     return entry.value;
   }
 
-  set(key: K, value: V): void {
+  /** `ttlMs` caps the configured lifetime for this entry (e.g. a certificate's remaining validity). */
+  set(key: K, value: V, ttlMs: number = this.ttlMs): void {
     this.entries.delete(key);
-    if (this.entries.size >= this.capacity) {
+    if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresAt: this.now() + Math.min(ttlMs, this.ttlMs) });
   }
 
   /**
@@ -57,5 +62,9 @@ export class ExpiringCache<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }
