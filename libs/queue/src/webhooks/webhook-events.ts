@@ -1,15 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit, Optional, Inject } from '@nestjs/common';
 import { type JobsOptions } from 'bullmq';
 import { DataSource, type EntityManager, LessThan } from 'typeorm';
-import {
-  afterCommit,
-  installAfterCommit,
-  WebhookDeliveryEntity,
-  WebhookEndpointEntity,
-} from '@ztp/persistence';
+import { afterCommit, installAfterCommit, WebhookDeliveryEntity } from '@ztp/persistence';
 import { JobQueues } from '../nest/job-queues';
-import { type WebhookEventInput, type WebhookPayload } from './webhook-event-types';
+import { type WebhookEventInput } from './webhook-event-types';
+import { webhookOutboxCte, webhookPayload } from './webhook-outbox';
 import { WEBHOOK_DELIVERY } from './webhook-queue';
 
 /** Job options overriding WEBHOOK_DELIVERY's defaults (tests shorten the backoff). */
@@ -41,33 +36,17 @@ export class WebhookEvents implements OnModuleInit {
 
   /** Records the event for the tenant's endpoints; returns the delivery ids. */
   async emit(manager: EntityManager, event: WebhookEventInput): Promise<string[]> {
-    const endpoints = await manager.getRepository(WebhookEndpointEntity).find({
-      where: { tenantId: event.tenantId, enabled: true },
-      select: { id: true, eventTypes: true },
+    const { cte, params } = webhookOutboxCte(webhookPayload(event), {
+      name: 'outbox',
+      condition: 'true',
+      firstParam: 1,
     });
-    const subscribed = endpoints.filter((endpoint) => endpoint.eventTypes.includes(event.type));
-    if (subscribed.length === 0) return [];
-    const payload: WebhookPayload = {
-      id: randomUUID(),
-      type: event.type,
-      tenantId: event.tenantId,
-      occurredAt: new Date().toISOString(),
-      subject: event.subject ?? null,
-      data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
-    };
-    const rows = await manager.getRepository(WebhookDeliveryEntity).save(
-      subscribed.map((endpoint) => ({
-        endpointId: endpoint.id,
-        tenantId: event.tenantId,
-        eventId: payload.id,
-        eventType: event.type,
-        payload: payload as unknown as Record<string, unknown>,
-        status: 'pending' as const,
-        attempts: 0,
-      })),
+    const rows: { id: string }[] = await manager.query(
+      `WITH ${cte} SELECT id::text AS id FROM outbox`,
+      params,
     );
     const ids = rows.map((row) => row.id);
-    afterCommit(manager, () => this.dispatch(ids));
+    if (ids.length > 0) afterCommit(manager, () => this.dispatch(ids));
     return ids;
   }
 

@@ -1,5 +1,5 @@
 import { type AuditEventInput, auditAppendCtes } from '@ztp/persistence';
-import { type WebhookPayload } from '@ztp/queue';
+import { type WebhookPayload, webhookOutboxCte } from '@ztp/queue';
 
 /** Everything the completion statement writes. */
 export interface CompletionWrite {
@@ -54,7 +54,7 @@ export interface CompletionCounts {
  * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
  * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
  * hash chain (tenant row locked last, as AuditLog.append does) and the `device.onboarded` webhook
- * deliveries written (the same rows WebhookEvents.emit writes; the caller enqueues them). Since
+ * deliveries written (webhookOutboxCte, as WebhookEvents.emit writes them; the caller enqueues them). Since
  * the rows are locked before the session closes, nothing that runs after it can find them
  * changed: either all of it is written or (duplicate, changed voucher or device) none of it.
  */
@@ -81,9 +81,6 @@ export function completionStatement(write: CompletionWrite): { sql: string; para
     write.resultsJson,
     write.retire,
     write.replacement?.id ?? null,
-    write.webhook.id,
-    JSON.stringify(write.webhook),
-    write.webhook.type,
   ];
   const audit = auditAppendCtes({
     tenantId: write.ownerTenantId,
@@ -93,6 +90,12 @@ export function completionStatement(write: CompletionWrite): { sql: string; para
     firstParam: params.length + 1,
   });
   params.push(...audit.params);
+  const webhook = webhookOutboxCte(write.webhook, {
+    name: 'webhook',
+    condition: 'EXISTS (SELECT 1 FROM session)',
+    firstParam: params.length + 1,
+  });
+  params.push(...webhook.params);
   const sql = `
 WITH
   voucher_locked AS MATERIALIZED (
@@ -144,14 +147,7 @@ WITH
      WHERE device_id = $6 AND owner_tenant_id = $5 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),
-  webhook AS (
-    INSERT INTO webhook_delivery (endpoint_id, tenant_id, event_id, event_type, payload, status, attempts)
-    SELECT e.id, $5, $22::uuid, $24::text, $23::jsonb, 'pending', 0
-      FROM webhook_endpoint e
-     WHERE e.tenant_id = $5 AND e.enabled AND e.event_types @> jsonb_build_array($24::text)
-       AND EXISTS (SELECT 1 FROM session)
-    RETURNING id
-  ),
+  ${webhook.cte},
   ${audit.ctes}
 SELECT (SELECT count(*) FROM session)::int AS sessions,
        (CASE WHEN $20 THEN (SELECT count(*) FROM voucher_locked) ELSE 1 END)::int AS vouchers_locked,

@@ -11,7 +11,7 @@ import {
   type OwnershipVoucher,
   RawCbor,
 } from '@ztp/protocol';
-import { WebhookEvents } from '@ztp/queue';
+import { WebhookEvents, webhookPayload } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { hotQuery } from '../../support/hot-sql';
 import { sqlRows } from '../../support/sql-rows';
@@ -94,14 +94,10 @@ export class OnboardingCompletion {
           : []),
         { eventType: 'device.onboarded', subject: `device:${newGuid}`, actor: `device:${oldGuid}`, data },
       ],
-      webhook: {
-        id: randomUUID(),
-        type: 'device.onboarded',
-        tenantId: session.ownerTenantId,
-        occurredAt: now.toISOString(),
-        subject: `device:${newGuid}`,
-        data,
-      },
+      webhook: webhookPayload(
+        { type: 'device.onboarded', tenantId: session.ownerTenantId, subject: `device:${newGuid}`, data },
+        now,
+      ),
     });
     const counts = retireFirst
       ? await this.dataSource.transaction(async (manager) => {
