@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { ApiKeyService } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
 import { type NetworkAddress } from '@ztp/persistence';
+import { KEY_SPECS } from '@ztp/pki';
 import { APP_CONFIG } from '@ztp/platform';
 import { AssignmentRuleService } from '../assignment/assignment-rule.service';
 import { InitializeManufacturerPki } from '../manufacturing/pki/initialize-manufacturer-pki.use-case';
@@ -31,8 +32,8 @@ export function addressOf(publicUrl: string): NetworkAddress {
  * The embedded default's demo: on the first start (DEMO_SEED, by default only on the embedded
  * database) it creates a manufacturer with its PKI, a DI station for this machine (no key needed
  * from 127.0.0.0/8 and ::1; a second station with an API key), rendezvous directives pointing at
- * the local rendezvous app and an assignment rule handing every DI voucher to a demo owner; and the
- * demo owner with an owner key, its owner-onboarding address (the local app) and auto-acceptance of
+ * the local rendezvous app, a voucher-signing key per device key type and an assignment rule
+ * handing every DI voucher to a demo owner; and the demo owner with an owner key per key type, its owner-onboarding address (the local app) and auto-acceptance of
  * the manufacturer's transfers. So `device-sim di` then `device-sim onboard` work with no API call.
  * Credentials (operator, both tenants' admin keys, the station key) are written once to
  * DATA_DIR/demo-credentials.txt (0600), which the launcher prints.
@@ -112,7 +113,15 @@ export class DemoSeed implements OnApplicationBootstrap {
       productionLine: 'demo-line',
       apiKey: true,
     });
-    const ownerKey = await this.ownerKeys.create(owner.id, { name: 'demo-owner-key', spec: 'P-256' }, ACTOR);
+    // A voucher-signing key and an owner key of every device key type, so any device (go-fdo's
+    // default is P-384 with ECDH384; ASYMKEX needs RSA) gets a voucher whose keys fit it.
+    const ownerKeys = await Promise.all(
+      KEY_SPECS.map(async (spec) => {
+        if (spec !== 'P-256')
+          await this.ownerKeys.create(manufacturer.id, { name: `demo-voucher-key-${spec}`, spec }, ACTOR);
+        return this.ownerKeys.create(owner.id, { name: `demo-owner-key-${spec}`, spec }, ACTOR);
+      }),
+    );
     await this.rules.create(
       manufacturer.id,
       { name: 'demo: every DI device to demo-owner', targetTenant: owner.id, priority: 100, enabled: true },
@@ -142,7 +151,7 @@ export class DemoSeed implements OnApplicationBootstrap {
       `    assignment rule:               every DI device goes to demo-owner (accepted at once)`,
       `  demo-owner (${owner.id})`,
       `    admin API key:                 ${ownerAdmin.key}`,
-      `    owner key:                     ${ownerKey.id} (P-256)`,
+      ...ownerKeys.map((key) => `${`    owner key ${key.spec}:`.padEnd(35)}${key.id}`),
       `    owner onboarding address:      ${this.config.apps.ownerOnboarding.publicUrl}`,
       `Try: device-sim di --url ${voucherService}   then   device-sim onboard`,
       `     curl -H "Authorization: Bearer <demo-owner admin key>" ${voucherService}/v1/vouchers`,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FdoErrorReply, FdoHttpSession, runDeviceInitialize } from '@ztp/fdo-client';
@@ -10,6 +10,7 @@ import {
   DeviceEntity,
   DiSessionEntity,
   openDataSource,
+  OwnerKeyEntity,
   type TenantEntity,
   type TestDatabase,
   VoucherEntity,
@@ -189,6 +190,56 @@ describe('FDO DI (10 -> 11, 12 -> 13) on a real database', () => {
       auditEvents: before.auditEvents + 1,
       completedSessions: before.completedSessions + 1,
     });
+  });
+
+  it("signs each voucher with the manufacturer's voucher key of the device's key type, else the PKI's", async () => {
+    const keys = dataSource.getRepository(OwnerKeyEntity);
+    const p384Key = await harness.custody.generateKey({
+      keyId: 'acme-voucher-p384',
+      spec: 'P-384',
+      purpose: 't',
+    });
+    const p384Row = await keys.save({
+      tenantId: manufacturer.id,
+      name: 'voucher P-384',
+      spec: 'P-384',
+      custodyKeyId: p384Key.keyId,
+      publicKeySpki: Buffer.from(p384Key.publicKeySpki),
+      publicKeySha256: createHash('sha256').update(p384Key.publicKeySpki).digest('hex'),
+      retiredAt: null,
+    });
+    const manufacturerKeyOf = async (guid: string) => {
+      const stored = await dataSource.getRepository(VoucherEntity).findOneByOrFail({ guid });
+      const key = parseVoucher(new Uint8Array(stored.cbor)).header.manufacturerKey;
+      return { spki: key.key.export({ type: 'spki', format: 'der' }), sha: stored.ownerKeySha256 };
+    };
+    const onP384 = await runDeviceInitialize({
+      session: new FdoHttpSession({ baseUrl: 'http://di.test', fetch: harness.fetchFrom('127.0.0.1') }),
+      serialNumber: nextSerial(),
+      deviceInfo: 'sim-device',
+      privateKey: generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey,
+    });
+    expect(await manufacturerKeyOf(onP384.guid)).toEqual({
+      spki: Buffer.from(p384Key.publicKeySpki),
+      sha: p384Row.publicKeySha256,
+    });
+    // P-256 device: the PKI's own (P-256) voucher key, as before.
+    const onP256 = await manufacturerKeyOf((await device()).guid);
+    expect(onP256.sha).not.toBe(p384Row.publicKeySha256);
+    expect(
+      createPublicKey({ key: onP256.spki, format: 'der', type: 'spki' }).asymmetricKeyDetails,
+    ).toMatchObject({
+      namedCurve: 'prime256v1',
+    });
+    // No RSA-2048 voucher key: the PKI's key signs (the device still gets its voucher).
+    const onRsa = await runDeviceInitialize({
+      session: new FdoHttpSession({ baseUrl: 'http://di.test', fetch: harness.fetchFrom('127.0.0.1') }),
+      serialNumber: nextSerial(),
+      deviceInfo: 'sim-device',
+      privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    });
+    expect((await manufacturerKeyOf(onRsa.guid)).sha).toBe(onP256.sha);
+    await keys.update({ id: p384Row.id }, { retiredAt: new Date() });
   });
 
   it('refuses a second DI for the same serial at message 10 (101) and stores nothing', async () => {

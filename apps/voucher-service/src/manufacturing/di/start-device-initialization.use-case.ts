@@ -6,7 +6,6 @@ import {
   DeviceEntity,
   DiSessionEntity,
   ManufacturerPkiEntity,
-  OwnerKeyEntity,
   TenantEntity,
   tenantSettings,
   VoucherEntity,
@@ -31,7 +30,7 @@ import { effectiveRendezvousDirectives, rendezvousInfoFor } from '../rendezvous/
 import { type DiClient, StationAuthenticator } from '../stations/station-authenticator';
 import { checkedDeviceCsr } from './device-csr';
 import { diHashAlgFor } from '@ztp/fdo-client';
-import { manufacturerPublicKey } from './manufacturer-key';
+import { manufacturerPublicKey, voucherKeyForDevice } from './manufacturer-key';
 import { newSessionToken, sessionTokenKey } from './session-token';
 
 export interface StartDeviceInitializationResult {
@@ -80,7 +79,7 @@ export class StartDeviceInitialization {
     const pki = await manager.getRepository(ManufacturerPkiEntity).findOneBy({ tenantId: tenant.id });
     if (!pki)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the manufacturer has no PKI set up for DI');
-    const voucherKey = await manager.getRepository(OwnerKeyEntity).findOneByOrFail({ id: pki.voucherKeyId });
+    const voucherKey = await voucherKeyForDevice(manager, pki, csr.publicKey);
     if (voucherKey.retiredAt)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the manufacturer voucher key is retired');
     if (
