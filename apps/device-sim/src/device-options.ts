@@ -17,6 +17,7 @@ export interface DeviceKeyOptions {
   keyType: string;
   kex?: string;
   cipher?: string;
+  rsaPkType?: string;
 }
 
 export function deviceKeyOptions(): Option[] {
@@ -29,6 +30,10 @@ export function deviceKeyOptions(): Option[] {
       'key exchange to offer in TO2 (default: ECDH384 for p384/rsa3072, else ECDH256)',
     ).choices(Object.values(KexSuite)),
     new Option('--cipher <suite>', 'TO2 tunnel cipher, e.g. A128GCM, A256GCM (default from the key type)'),
+    new Option(
+      '--rsa-pk-type <type>',
+      'key type RSA devices claim in DI (default: RSA2048RESTR for rsa2048, as go-fdo devices do; RSAPKCS otherwise)',
+    ).choices(['RSA2048RESTR', 'RSAPKCS']),
   ];
 }
 
@@ -36,6 +41,7 @@ export interface ResolvedDeviceKeyOptions {
   keySpec: KeySpec;
   kexSuite?: KexSuite;
   cipherSuite?: CipherSuiteName;
+  rsaPkType?: 'RSA2048RESTR' | 'RSAPKCS';
 }
 
 export function resolveDeviceKeyOptions(options: DeviceKeyOptions): ResolvedDeviceKeyOptions {
@@ -49,6 +55,9 @@ export function resolveDeviceKeyOptions(options: DeviceKeyOptions): ResolvedDevi
     keySpec,
     ...(options.kex !== undefined ? { kexSuite: options.kex as KexSuite } : {}),
     ...(options.cipher !== undefined ? { cipherSuite: options.cipher as CipherSuiteName } : {}),
+    ...(options.rsaPkType === 'RSA2048RESTR' || options.rsaPkType === 'RSAPKCS'
+      ? { rsaPkType: options.rsaPkType }
+      : {}),
   };
 }
 

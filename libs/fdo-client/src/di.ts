@@ -37,7 +37,11 @@ export interface DeviceInitializeOptions {
   /** The device key; generated here (never sent anywhere) when not given. Default spec P-256. */
   privateKey?: KeyObject;
   keySpec?: KeySpec;
-  /** For RSA keys: the pkType to claim (RSAPKCS unless told otherwise). */
+  /**
+   * For RSA keys: the pkType to claim. Default: RSA2048RESTR for a 2048-bit key, RSAPKCS otherwise,
+   * as go-fdo's devices do (go-fdo's server reads RSAPKCS as a 3072-bit key and refuses a 2048-bit
+   * device that claims it).
+   */
   rsaPkType?: 'RSAPKCS' | 'RSA2048RESTR' | 'RSAPSS';
   /** Manufacturer key encoding the device asks for. Default X509. */
   manufacturerKeyEncoding?: typeof PkEnc.X509 | typeof PkEnc.X5CHAIN | typeof PkEnc.COSEKEY;
@@ -45,6 +49,13 @@ export interface DeviceInitializeOptions {
   kexSuite?: KexSuite;
   cipherSuite?: CipherSuiteName;
   random?: RandomSource;
+}
+
+/** The pkType an RSA device claims unless told otherwise: RSA2048RESTR for 2048 bits, else RSAPKCS. */
+export function defaultRsaPkType(key: KeyObject): 'RSAPKCS' | 'RSA2048RESTR' {
+  return key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === 2048
+    ? 'RSA2048RESTR'
+    : 'RSAPKCS';
 }
 
 /**
@@ -60,7 +71,7 @@ export async function runDeviceInitialize(options: DeviceInitializeOptions): Pro
   const signer = createSoftwareSigner(privateKey, { pss: options.rsaPkType === 'RSAPSS' });
   const csr = await createCsr({ signer, subject: { commonName: options.serialNumber } });
   const mfgInfo = encodeDeviceMfgInfo({
-    keyType: pkTypeForKey(privateKey, { rsa: options.rsaPkType }),
+    keyType: pkTypeForKey(privateKey, { rsa: options.rsaPkType ?? defaultRsaPkType(privateKey) }),
     keyEncoding: options.manufacturerKeyEncoding ?? PkEnc.X509,
     serialNumber: options.serialNumber,
     deviceInfo: options.deviceInfo,

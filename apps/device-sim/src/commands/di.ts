@@ -56,6 +56,7 @@ export async function runDiCommand(
     keySpec: key.keySpec,
     kexSuite: key.kexSuite,
     cipherSuite: key.cipherSuite,
+    rsaPkType: key.rsaPkType,
     manufacturerKeyEncoding: KEY_ENCODINGS[options.manufacturerKeyEncoding],
   });
   writeDeviceCredentialFile(options.credential, credential);

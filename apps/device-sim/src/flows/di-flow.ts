@@ -21,6 +21,7 @@ export function initializeDevice(device: FlowDevice, context: FlowContext): Prom
     keySpec: context.deviceKey.keySpec,
     kexSuite: context.deviceKey.kexSuite,
     cipherSuite: context.deviceKey.cipherSuite,
+    rsaPkType: context.deviceKey.rsaPkType,
   });
 }
 

@@ -100,8 +100,10 @@ export function keyFitsPkType(type: number, key: KeyObject): boolean {
 export interface PkTypeChoice {
   /**
    * RSA keys: which pkType to claim. Default RSAPKCS (PKCS#1 v1.5, any supported size), the type
-   * go-fdo and PRI use for RSA owners; RSA2048RESTR is the legacy 2048-bit-only type; RSAPSS makes
-   * every signature along the voucher PSS. id-RSASSA-PSS keys are always RSAPSS.
+   * go-fdo and PRI use for RSA owner and manufacturer keys; RSA2048RESTR is the 2048-bit-only type,
+   * which go-fdo's devices claim for 2048-bit device keys (its server takes RSAPKCS devices to be
+   * 3072-bit; the device simulator follows go-fdo, see runDeviceInitialize); RSAPSS makes every
+   * signature along the voucher PSS. id-RSASSA-PSS keys are always RSAPSS.
    */
   rsa?: 'RSAPKCS' | 'RSA2048RESTR' | 'RSAPSS';
 }
