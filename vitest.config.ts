@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 //   unit         *.spec.ts beside the code; no database, no network
 //   integration  *.int-spec.ts; a real Postgres (embedded PGlite unless DATABASE_URL) and queue
 //   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
+//   interop      test/interop/**/*.interop-spec.ts; against go-fdo's binaries (npm run test:interop)
 const alias = {
   '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
   '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
@@ -56,6 +57,19 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'interop',
+          include: ['test/interop/**/*.interop-spec.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          // Devices in parallel against our services (go-fdo client processes).
+          maxConcurrency: 8,
         },
       },
     ],

@@ -1,0 +1,224 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDeviceSim, type SimIo } from '@ztp/device-sim';
+import {
+  blobGuid,
+  demoKey,
+  freePort,
+  goFdoBinary,
+  goFdoSucceeded,
+  run,
+  Service,
+  startEmbedded,
+} from './go-fdo';
+
+/**
+ * Interop with go-fdo (github.com/fido-device-onboard/go-fdo's example program, see
+ * shared/tools/go-fdo/README.md), both ways:
+ * - go-fdo's client as the device: DI against our voucher service, TO1 at our rendezvous, TO2 with
+ *   our owner, on a fresh `npm start` (embedded database, demo seed), for every device key type x
+ *   manufacturer key encoding x key exchange x cipher that go-fdo and we both implement;
+ * - the device simulator as the device against `fdo server` (manufacturer, rendezvous and owner).
+ */
+
+const binary = goFdoBinary();
+const missing = 'missing' in binary ? binary.missing : undefined;
+
+const KEY_TYPES = ['ec256', 'ec384', 'rsa2048', 'rsa3072'] as const;
+type KeyType = (typeof KEY_TYPES)[number];
+const ENCODINGS = ['x509', 'x5chain', 'cose'] as const;
+/** What go-fdo's kex.Suite.Valid allows with an owner key of the device's type (ours, by the seed). */
+const KEX_FOR: Record<KeyType, readonly string[]> = {
+  ec256: ['ECDH256'],
+  ec384: ['ECDH384'],
+  rsa2048: ['ECDH256', 'ECDH384', 'DHKEXid14', 'DHKEXid15', 'ASYMKEX2048'],
+  rsa3072: ['ECDH256', 'ECDH384', 'DHKEXid14', 'DHKEXid15', 'ASYMKEX3072'],
+};
+/**
+ * go-fdo implements the GCM suites and the CBC/CTR ones (not CCM). Its CBC/CTR keys follow its own
+ * key-length convention, which our owner cannot tell from the spec's before it encrypts message 65
+ * (ARCHITECTURE.md, interop decisions), so those are not in the matrix.
+ */
+const CIPHERS = ['A128GCM', 'A192GCM', 'A256GCM'] as const;
+
+const SIM_KEY: Record<KeyType, string> = {
+  ec256: 'p256',
+  ec384: 'p384',
+  rsa2048: 'rsa2048',
+  rsa3072: 'rsa3072',
+};
+
+function bufferIo(): SimIo & { text: string } {
+  const io = {
+    text: '',
+    interactive: false,
+    stdout: (text: string) => void (io.text += text),
+    stderr: (text: string) => void (io.text += text),
+  };
+  return io;
+}
+
+describe.runIf(missing !== undefined)('go-fdo interop (skipped)', () => {
+  it(`needs the go-fdo binary: ${missing}`, () => {
+    // In CI the binary is part of the environment: a skip there is a failure.
+    expect(process.env['CI'], `interop tier skipped in CI: ${missing}`).not.toBe('true');
+    console.warn(`go-fdo interop tier skipped: ${missing}`);
+  });
+});
+
+describe.runIf(missing === undefined)('go-fdo client -> our services (fresh npm start)', () => {
+  const { fdo } = binary as { fdo: string };
+  let work: string;
+  let app: Awaited<ReturnType<typeof startEmbedded>>;
+  let operatorKey: string;
+  let ownerKey: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'ztp-interop-'));
+    app = await startEmbedded(join(work, 'data'));
+    operatorKey = demoKey(app.credentials, 'operator');
+    ownerKey = demoKey(app.credentials, 'demo-owner');
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.service.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Waits until TO0 (the worker, after the demo rule hands the voucher over) registered the GUID. */
+  async function registered(guid: string): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < 60_000) {
+      const res = await fetch(`${app.rendezvous}/v1/rendezvous/registrations/${guid}`, {
+        headers: { authorization: `Bearer ${operatorKey}` },
+      });
+      if (res.ok) return;
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    throw new Error(`GUID ${guid} was not registered with rendezvous within 60 s`);
+  }
+
+  async function lifecycle(guid: string): Promise<string | undefined> {
+    const res = await fetch(`${app.voucherService}/v1/devices/${guid}`, {
+      headers: { authorization: `Bearer ${ownerKey}` },
+    });
+    if (!res.ok) return `HTTP ${res.status}`;
+    return ((await res.json()) as { voucher?: { device?: { lifecycle?: string } } }).voucher?.device
+      ?.lifecycle;
+  }
+
+  /** DI through our voucher service, then waits for the rendezvous registration. */
+  async function manufacture(dir: string, key: KeyType, encoding: string): Promise<string> {
+    const di = await run(
+      fdo,
+      ['client', '-di', app.voucherService, '-blob', 'dev.bin', '-di-key', key, '-di-key-enc', encoding],
+      { cwd: dir },
+    );
+    expect(goFdoSucceeded(di, 'DI'), `DI:\n${di.output}`).toBe(true);
+    const guid = await blobGuid(fdo, dir);
+    await registered(guid);
+    return guid;
+  }
+
+  const combinations = KEY_TYPES.flatMap((key) =>
+    ENCODINGS.flatMap((encoding) =>
+      KEX_FOR[key].flatMap((kex) => CIPHERS.map((cipher) => ({ key, encoding, kex, cipher }))),
+    ),
+  );
+
+  describe.concurrent(`DI -> TO1 -> TO2, ${combinations.length} combinations`, () => {
+    it.each(combinations)('$key $encoding $kex $cipher', async ({ key, encoding, kex, cipher }) => {
+      const dir = mkdtempSync(join(work, `${key}-${encoding}-${kex}-${cipher}-`));
+      const guid = await manufacture(dir, key, encoding);
+      const to2 = await run(
+        fdo,
+        ['client', '-blob', 'dev.bin', '-di-key', key, '-kex', kex, '-cipher', cipher],
+        { cwd: dir },
+      );
+      expect(
+        goFdoSucceeded(to2),
+        `TO1/TO2:\n${to2.output}\n--- server log:\n${app.service.log.slice(-3000)}`,
+      ).toBe(true);
+      expect(await lifecycle(guid)).toBe('onboarded');
+    });
+  });
+
+  it('onboards with go-fdo default flags (ec384, x509, ECDH384, A128GCM)', async () => {
+    const dir = mkdtempSync(join(work, 'defaults-'));
+    const di = await run(fdo, ['client', '-di', app.voucherService, '-blob', 'dev.bin'], { cwd: dir });
+    expect(goFdoSucceeded(di, 'DI'), di.output).toBe(true);
+    const guid = await blobGuid(fdo, dir);
+    await registered(guid);
+    const to2 = await run(fdo, ['client', '-blob', 'dev.bin'], { cwd: dir });
+    expect(goFdoSucceeded(to2), to2.output).toBe(true);
+    expect(await lifecycle(guid)).toBe('onboarded');
+  });
+});
+
+describe.runIf(missing === undefined)(
+  'device-sim -> fdo server (go-fdo as manufacturer, rendezvous, owner)',
+  () => {
+    const { fdo } = binary as { fdo: string };
+    const work = mkdtempSync(join(tmpdir(), 'ztp-interop-server-'));
+    let server: Service;
+    let base: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      base = `http://127.0.0.1:${port}`;
+      server = new Service(fdo, ['server', '-http', `127.0.0.1:${port}`, '-db', join(work, 'fdo.db')], {
+        cwd: work,
+      });
+      // A new database makes manufacturer and owner keys of every type first (a few seconds).
+      await server.until(
+        () =>
+          fetch(`${base}/fdo/101/msg/10`, { method: 'POST', body: new Uint8Array() }).then(
+            () => true,
+            () => false,
+          ),
+        60_000,
+      );
+    }, 90_000);
+
+    afterAll(async () => {
+      await server?.stop();
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    const suites = KEY_TYPES.flatMap((key) =>
+      KEX_FOR[key].flatMap((kex) => CIPHERS.map((cipher) => ({ key, kex, cipher }))),
+    );
+
+    // One device at a time: the example server's SQLite store is not safe under concurrency.
+    it.each(suites)('$key $kex $cipher: DI, TO1, TO2', async ({ key, kex, cipher }) => {
+      const credential = join(work, `${key}-${kex}-${cipher}.json`);
+      const di = bufferIo();
+      const diCode = await runDeviceSim(
+        [
+          'di',
+          '--url',
+          base,
+          '--credential',
+          credential,
+          '--key-type',
+          SIM_KEY[key],
+          '--kex',
+          kex,
+          '--cipher',
+          cipher,
+        ],
+        di,
+      );
+      expect(diCode, di.text).toBe(0);
+      const onboard = bufferIo();
+      const code = await runDeviceSim(
+        ['onboard', '--credential', credential, '--folder', join(work, `${key}-${kex}-${cipher}-files`)],
+        onboard,
+      );
+      expect(code, `${onboard.text}\n--- fdo server:\n${server.log.slice(-3000)}`).toBe(0);
+      expect(onboard.text).toMatch(/TO2 done/);
+    });
+  },
+);
