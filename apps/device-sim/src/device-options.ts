@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { type CipherSuiteName, isCipherSuiteName, isKexSuite } from '@ztp/fdo-client';
+import { type CipherSuiteName, cipherSuiteNamed, isKexSuite } from '@ztp/fdo-client';
 import { type KeySpec } from '@ztp/pki';
 import { KexSuite } from '@ztp/protocol';
 import { SimFailure } from './io';
@@ -29,7 +29,10 @@ export function deviceKeyOptions(): Option[] {
       '--kex <suite>',
       'key exchange to offer in TO2 (default: ECDH384 for p384/rsa3072, else ECDH256)',
     ).choices(Object.values(KexSuite)),
-    new Option('--cipher <suite>', 'TO2 tunnel cipher, e.g. A128GCM, A256GCM (default from the key type)'),
+    new Option(
+      '--cipher <suite>',
+      "TO2 tunnel cipher, e.g. A128GCM, A256GCM, AES128_CBC_HMAC256 or go-fdo's COSEAES128CBC (default from the key type)",
+    ),
     new Option(
       '--rsa-pk-type <type>',
       'key type RSA devices claim in DI (default: RSA2048RESTR for rsa2048, as go-fdo devices do; RSAPKCS otherwise)',
@@ -49,12 +52,13 @@ export function resolveDeviceKeyOptions(options: DeviceKeyOptions): ResolvedDevi
   if (!keySpec) throw new SimFailure(`unknown --key-type ${options.keyType}`);
   if (options.kex !== undefined && !isKexSuite(options.kex))
     throw new SimFailure(`unknown --kex ${options.kex}`);
-  if (options.cipher !== undefined && !isCipherSuiteName(options.cipher))
+  const cipherSuite = options.cipher === undefined ? undefined : cipherSuiteNamed(options.cipher);
+  if (options.cipher !== undefined && !cipherSuite)
     throw new SimFailure(`unknown --cipher ${options.cipher}`);
   return {
     keySpec,
     ...(options.kex !== undefined ? { kexSuite: options.kex as KexSuite } : {}),
-    ...(options.cipher !== undefined ? { cipherSuite: options.cipher as CipherSuiteName } : {}),
+    ...(cipherSuite ? { cipherSuite } : {}),
     ...(options.rsaPkType === 'RSA2048RESTR' || options.rsaPkType === 'RSAPKCS'
       ? { rsaPkType: options.rsaPkType }
       : {}),

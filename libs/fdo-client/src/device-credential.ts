@@ -157,6 +157,20 @@ export function isCipherSuiteName(value: unknown): value is CipherSuiteName {
   return typeof value === 'string' && Object.hasOwn(CipherSuite, value);
 }
 
+/** go-fdo's names for the CBC/CTR suites (its -cipher flag), as aliases of ours. */
+const CIPHER_SUITE_ALIASES: Readonly<Record<string, CipherSuiteName>> = {
+  COSEAES128CBC: 'AES128_CBC_HMAC256',
+  COSEAES128CTR: 'AES128_CTR_HMAC256',
+  COSEAES256CBC: 'AES256_CBC_HMAC384',
+  COSEAES256CTR: 'AES256_CTR_HMAC384',
+};
+
+/** Our name for a cipher suite given by ours or go-fdo's name; undefined when it is neither. */
+export function cipherSuiteNamed(value: string): CipherSuiteName | undefined {
+  if (isCipherSuiteName(value)) return value;
+  return Object.hasOwn(CIPHER_SUITE_ALIASES, value) ? CIPHER_SUITE_ALIASES[value] : undefined;
+}
+
 function field<T>(value: unknown, name: string, valid: (value: unknown) => boolean): T {
   if (!valid(value)) throw new DeviceCredentialError(`the device credential has no valid "${name}"`);
   return value as T;

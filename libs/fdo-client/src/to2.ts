@@ -19,6 +19,7 @@ import {
   decodeTo2SetupDevicePayload,
   DEFAULT_MAX_SERVICE_INFO_SIZE,
   type Devmod,
+  type EtmKeySizes,
   devmodServiceInfo,
   encode,
   encodeOvHeader,
@@ -71,6 +72,11 @@ export interface To2DeviceOptions {
   /** Key exchange and cipher to offer; default the credential's. */
   kexSuite?: KexSuite;
   cipherSuite?: CipherSuiteName;
+  /**
+   * CBC/CTR key sizes to try first on SetupDevice (65): `spec` (default) or `go-fdo`; the other is
+   * tried when they do not authenticate (EtmKeySizes).
+   */
+  etmKeySizes?: EtmKeySizes;
   /** What the device tells about itself; `modules` is filled in from `modules` below. */
   devmod?: Partial<Omit<Devmod, 'modules'>>;
   /** The device's ServiceInfo modules (see standardDeviceModules). */
@@ -203,16 +209,19 @@ export async function runTo2(options: To2DeviceOptions): Promise<To2Outcome> {
     ownerPublicKey: lastOwnerKey.key,
     random,
   });
-  const tunnel = TunnelSession.establish(cipher, exchange.secret);
   const nonceSetupDv = random(16);
   const eat = await signEat(signer, newEatPayload(guid, nonceProveDv, proveDeviceFdoClaim(exchange.xB)), {
     euphNonce: nonceSetupDv,
   });
-  const setupSign1 = decodeSign1(
-    tunnel.decrypt(
-      (await session.send(MessageType.TO2ProveDevice, eat.bytes, MessageType.TO2SetupDevice)).body,
-    ),
+  // SetupDevice is the first encrypted message: for CBC/CTR its keys tell which key-size
+  // convention the owner follows (spec or go-fdo), and the tunnel keeps that one.
+  const { session: tunnel, plaintext: setupPlaintext } = TunnelSession.openFirst(
+    cipher,
+    exchange.secret,
+    (await session.send(MessageType.TO2ProveDevice, eat.bytes, MessageType.TO2SetupDevice)).body,
+    { prefer: options.etmKeySizes },
   );
+  const setupSign1 = decodeSign1(setupPlaintext);
   const setupBytes = setupSign1.payload ?? new Uint8Array(0);
   const setup = decodeTo2SetupDevicePayload(setupBytes);
   const owner2Key = decodePublicKey(setup.owner2Key.bytes);

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option } from 'commander';
 import {
-  type CipherSuiteName,
+  cipherSuiteNamed,
   type DeviceCredential,
   FdoHttpSession,
-  isCipherSuiteName,
   isKexSuite,
   type ModuleEvent,
   readDeviceCredentialFile,
@@ -26,6 +25,8 @@ export interface To2Flags {
   folder?: string;
   kex?: string;
   cipher?: string;
+  /** CBC/CTR key sizes to try first: spec (default) or go-fdo. */
+  etmKeySizes?: string;
   maxServiceInfoSize?: number;
   /** Refuse credential reuse even when the owner offers it. */
   refuseReuse?: boolean;
@@ -53,7 +54,16 @@ export function to2Options(): Option[] {
     ).default('device-credential.json'),
     new Option('--folder <dir>', 'device folder for ServiceInfo (default: <credential dir>/device-files)'),
     new Option('--kex <suite>', "key exchange to offer (default: the credential's)"),
-    new Option('--cipher <suite>', "tunnel cipher to offer, e.g. A256GCM (default: the credential's)"),
+    new Option(
+      '--cipher <suite>',
+      "tunnel cipher to offer, e.g. A256GCM, or go-fdo's COSEAES128CBC (default: the credential's)",
+    ),
+    new Option(
+      '--etm-key-sizes <convention>',
+      "CBC/CTR key sizes to try first on SetupDevice: spec (SVK 32/64 bytes) or go-fdo's (16/32); the other is tried when they do not authenticate",
+    )
+      .choices(['spec', 'go-fdo'])
+      .default('spec'),
     new Option(
       '--max-service-info-size <bytes>',
       'largest ServiceInfo the device accepts per message',
@@ -80,8 +90,8 @@ export async function runTo2Against(
   context: CommandContext,
 ): Promise<To2Outcome> {
   if (flags.kex !== undefined && !isKexSuite(flags.kex)) throw new SimFailure(`unknown --kex ${flags.kex}`);
-  if (flags.cipher !== undefined && !isCipherSuiteName(flags.cipher))
-    throw new SimFailure(`unknown --cipher ${flags.cipher}`);
+  const cipherSuite = flags.cipher === undefined ? undefined : cipherSuiteNamed(flags.cipher);
+  if (flags.cipher !== undefined && !cipherSuite) throw new SimFailure(`unknown --cipher ${flags.cipher}`);
   if (urls.length === 0) throw new SimFailure('no owner address to run TO2 against');
   const credential: DeviceCredential = readDeviceCredentialFile(flags.credential);
   const folder = flags.folder ?? join(dirname(flags.credential), 'device-files');
@@ -98,7 +108,8 @@ export async function runTo2Against(
         session: new FdoHttpSession({ baseUrl: url, fetch: context.fetch }),
         credential,
         kexSuite: flags.kex as KexSuite | undefined,
-        cipherSuite: flags.cipher as CipherSuiteName | undefined,
+        cipherSuite,
+        etmKeySizes: flags.etmKeySizes === 'go-fdo' ? 'go-fdo' : 'spec',
         modules: standardDeviceModules({ folder, events: report }),
         to1d,
         maxServiceInfoSize: flags.maxServiceInfoSize,

@@ -14,7 +14,7 @@ import { TunnelError } from './errors';
  *   SEK is 16/32 bytes and SVK 32/64 bytes; the KDF output is SEK || SVK with HMAC-SHA256 for the
  *   128-bit suites and HMAC-SHA384 for the 256-bit ones (PRI StandardCryptoService, the FIDO
  *   conformance tools' CipherSuitesInfoMap). go-fdo sizes SVK as 16/32 bytes instead, which makes
- *   its CTR/CBC keys differ from these.
+ *   its CTR/CBC keys differ from these (EtmKeySizes: both are supported).
  *
  * Ids: COSEAES128CBC = -17760703, COSEAES128CTR = -17760704, COSEAES256CBC = -17760705,
  * COSEAES256CTR = -17760706 (FDO spec IANA section; go-fdo, PRI, fdo-rs, conformance tools).
@@ -30,13 +30,24 @@ export interface AeadTunnelCipher {
   readonly kdfHash: KdfHash;
 }
 
+/**
+ * The key-length convention of the encrypt-then-MAC suites: `spec` (SVK 32/64 bytes: the FIDO
+ * conformance tools, Intel's client SDK, PRI) or `go-fdo` (SVK 16/32 bytes: go-fdo's mac_alg.go and
+ * cipher.go size the MAC key as half the hash). The requested length enters the KDF, so SEK differs
+ * too. No effect on AEAD suites.
+ */
+export type EtmKeySizes = 'spec' | 'go-fdo';
+export const ETM_KEY_SIZES: readonly EtmKeySizes[] = ['spec', 'go-fdo'];
+
 export interface EtmTunnelCipher {
   readonly kind: 'etm';
   readonly id: CipherSuite;
   readonly name: string;
   readonly mode: 'ctr' | 'cbc';
   readonly sekLength: 16 | 32;
+  /** The spec's SVK length; `goFdoSvkLength` is go-fdo's. */
   readonly svkLength: number;
+  readonly goFdoSvkLength: 16 | 32;
   readonly kdfHash: KdfHash;
   readonly macAlg: CoseMacAlg;
   /**
@@ -68,6 +79,7 @@ function etm(
         mode,
         sekLength: 16,
         svkLength: 32,
+        goFdoSvkLength: 16,
         kdfHash: 'sha256',
         macAlg: CoseMacAlg.HMAC_SHA256,
         innerAlgs: [id, rfc9459Alg],
@@ -79,6 +91,7 @@ function etm(
         mode,
         sekLength: 32,
         svkLength: 64,
+        goFdoSvkLength: 32,
         kdfHash: 'sha384',
         macAlg: CoseMacAlg.HMAC_SHA384,
         innerAlgs: [id, rfc9459Alg],
@@ -110,4 +123,10 @@ export function tunnelCipher(id: number): TunnelCipher {
   const cipher = CIPHERS.get(id);
   if (!cipher) throw new TunnelError('unsupported-cipher', `unsupported TO2 cipher suite ${id}`);
   return cipher;
+}
+
+/** SEK and SVK lengths of a suite under a key-size convention. */
+export function tunnelKeyLengths(suite: TunnelCipher, sizes: EtmKeySizes = 'spec'): [number, number] {
+  if (suite.kind === 'aead') return [suite.sekLength, 0];
+  return [suite.sekLength, sizes === 'go-fdo' ? suite.goFdoSvkLength : suite.svkLength];
 }

@@ -47,9 +47,19 @@ export function sealEtmMessage(
   const iv = freshIv(cipher, random);
   const aes = createCipheriv(nodeCipher(cipher), keys.sek, iv);
   const ciphertext = Buffer.concat([aes.update(plaintext), aes.final()]);
+  // With go-fdo's key sizes the peer is go-fdo: write the inner header as it does (RFC 9459 id,
+  // unprotected); otherwise as PRI and the conformance tools (the FDO suite id, protected).
+  const goFdo = keys.svk.length === cipher.goFdoSvkLength;
   const inner = encrypt0FromParts(
-    new Map<CborValue, CborValue>([[ALG_LABEL, cipher.innerAlgs[0]]]),
-    new Map<CborValue, CborValue>([[IV_LABEL, iv]]),
+    goFdo
+      ? new Map<CborValue, CborValue>()
+      : new Map<CborValue, CborValue>([[ALG_LABEL, cipher.innerAlgs[0]]]),
+    goFdo
+      ? new Map<CborValue, CborValue>([
+          [ALG_LABEL, cipher.innerAlgs[1]],
+          [IV_LABEL, iv],
+        ])
+      : new Map<CborValue, CborValue>([[IV_LABEL, iv]]),
     new Uint8Array(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length),
   );
   const innerBytes = encode(encrypt0ToCbor(inner, { tagged: false }));
@@ -64,7 +74,9 @@ export function openEtmMessage(cipher: EtmTunnelCipher, keys: TunnelKeys, messag
     const mac0 = decodeMac0(decode(message), { requireTag: false });
     verifyMac0(cipher.macAlg, keys.svk, mac0);
     const inner = decodeEncrypt0(decode(mac0.payload), { requireTag: false });
-    const alg = encrypt0Alg(inner);
+    // go-fdo's inner COSE_Encrypt0 names its algorithm (the RFC 9459 id) in the unprotected header
+    // and leaves the protected one empty; the outer MAC covers both.
+    const alg = encrypt0Alg(inner) ?? inner.unprotectedHeader.get(ALG_LABEL);
     if (typeof alg !== 'number' || !cipher.innerAlgs.includes(alg))
       throw new TunnelError(
         'algorithm-mismatch',

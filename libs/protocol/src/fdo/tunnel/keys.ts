@@ -2,7 +2,7 @@ import { asArray, asBytes, asInt, asUint, CborError, decode, encode } from '../.
 import { type CipherSuite } from '../constants';
 import { fdoKdf } from '../kdf';
 import { type KexSharedSecret } from '../kex/types';
-import { tunnelCipher } from './cipher-suites';
+import { type EtmKeySizes, tunnelCipher, tunnelKeyLengths } from './cipher-suites';
 import { TunnelError } from './errors';
 
 /**
@@ -15,14 +15,22 @@ export interface TunnelKeys {
   readonly svk: Uint8Array;
 }
 
-/** Runs the FDO KDF for the suite: output SEK || SVK of the suite's lengths. */
-export function deriveTunnelKeys(cipher: CipherSuite, secret: KexSharedSecret): TunnelKeys {
+/**
+ * Runs the FDO KDF for the suite: output SEK || SVK of the suite's lengths under `sizes` (which
+ * only matters for the CBC/CTR suites, see EtmKeySizes).
+ */
+export function deriveTunnelKeys(
+  cipher: CipherSuite,
+  secret: KexSharedSecret,
+  sizes: EtmKeySizes = 'spec',
+): TunnelKeys {
   const suite = tunnelCipher(cipher);
-  const material = fdoKdf(suite.kdfHash, secret.shSe, secret.contextRand, suite.sekLength + suite.svkLength);
+  const [sekLength, svkLength] = tunnelKeyLengths(suite, sizes);
+  const material = fdoKdf(suite.kdfHash, secret.shSe, secret.contextRand, sekLength + svkLength);
   return {
     cipher: suite.id,
-    sek: material.slice(0, suite.sekLength),
-    svk: material.slice(suite.sekLength),
+    sek: material.slice(0, sekLength),
+    svk: material.slice(sekLength),
   };
 }
 
@@ -59,7 +67,11 @@ export function importTunnelKeys(bytes: Uint8Array): TunnelKeys {
       cause: err,
     });
   }
-  if (sek.length !== suite.sekLength || svk.length !== suite.svkLength)
+  const fits = (sizes: EtmKeySizes) => {
+    const [sekLength, svkLength] = tunnelKeyLengths(suite, sizes);
+    return sek.length === sekLength && svk.length === svkLength;
+  };
+  if (!fits('spec') && !fits('go-fdo'))
     throw new TunnelError('invalid-state', `stored tunnel keys do not fit ${suite.name}`);
   return { cipher: suite.id, sek, svk };
 }

@@ -314,3 +314,50 @@ function createHmacTag(key: Uint8Array, protectedBytes: Uint8Array, payload: Uin
   const structure = encode(['MAC0', protectedBytes, new Uint8Array(0), payload]);
   return new Uint8Array(createHmac('sha256', key).update(structure).digest());
 }
+
+describe('CBC/CTR key sizes: spec (SVK 32/64) and go-fdo (SVK 16/32)', () => {
+  const secret: KexSharedSecret = { shSe: new Uint8Array(48).fill(7), contextRand: new Uint8Array(0) };
+  const etm = [-17760703, -17760704, -17760705, -17760706] as CipherSuite[];
+
+  it("derives go-fdo's lengths from the KDF asked for them (every byte differs from the spec's)", () => {
+    for (const cipher of etm) {
+      const suite = tunnelCipher(cipher);
+      const spec = deriveTunnelKeys(cipher, secret);
+      const goFdo = deriveTunnelKeys(cipher, secret, 'go-fdo');
+      const half = suite.kdfHash === 'sha256' ? 16 : 32;
+      expect([goFdo.sek.length, goFdo.svk.length]).toEqual([suite.sekLength, half]);
+      expect([spec.sek.length, spec.svk.length]).toEqual([suite.sekLength, half * 2]);
+      const material = fdoKdf(suite.kdfHash, secret.shSe, secret.contextRand, suite.sekLength + half);
+      expect(Buffer.concat([goFdo.sek, goFdo.svk])).toEqual(Buffer.from(material));
+      expect(Buffer.from(goFdo.sek)).not.toEqual(Buffer.from(spec.sek));
+      // Stored keys of either convention import again.
+      expect(importTunnelKeys(exportTunnelKeys(goFdo))).toEqual(goFdo);
+    }
+  });
+
+  it('openFirst keeps the convention that authenticates the first message, and the tunnel works both ways', () => {
+    for (const cipher of etm)
+      for (const ownerSizes of ['spec', 'go-fdo'] as const) {
+        const owner = TunnelSession.establish(cipher, secret, { keySizes: ownerSizes });
+        const first = owner.encrypt(encode(['setup', 65]));
+        for (const prefer of ['spec', 'go-fdo'] as const) {
+          const opened = TunnelSession.openFirst(cipher, secret, first, { prefer });
+          expect(opened.keySizes).toBe(ownerSizes);
+          expect(decode(opened.plaintext)).toEqual(['setup', 65]);
+          expect(decode(owner.decrypt(opened.session.encrypt(encode(['reply', 66]))))).toEqual(['reply', 66]);
+        }
+      }
+  });
+
+  it('openFirst fails as before when neither convention authenticates, and derives once for GCM', () => {
+    const other: KexSharedSecret = { shSe: new Uint8Array(48).fill(8), contextRand: new Uint8Array(0) };
+    const first = TunnelSession.establish(-17760703 as CipherSuite, other).encrypt(encode(1));
+    expect(tunnelFailure(() => TunnelSession.openFirst(-17760703 as CipherSuite, secret, first))).toMatch(
+      /authentication-failed/,
+    );
+    const gcm = TunnelSession.establish(1 as CipherSuite, secret).encrypt(encode(2));
+    expect(TunnelSession.openFirst(1 as CipherSuite, secret, gcm, { prefer: 'go-fdo' }).keySizes).toBe(
+      'go-fdo',
+    );
+  });
+});
