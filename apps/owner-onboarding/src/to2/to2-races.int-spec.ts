@@ -107,7 +107,7 @@ describe('TO2 while the ledger changes', () => {
     const body = d.doneBody();
     expect(await code(d.done(body))).toBe(ErrorCode.InternalServerError);
     expect(await ledger(dev)).toEqual({
-      lifecycle: 'provisioned',
+      lifecycle: 'owned',
       guid: dev.guidHex,
       events: 0,
       vouchers: 1,
@@ -125,7 +125,7 @@ describe('TO2 while the ledger changes', () => {
     await sendDevmod(d);
     await harness.dataSource.query(`UPDATE voucher SET status = 'deleted' WHERE id = $1`, [dev.voucherId]);
     expect(await code(d.done())).toBe(ErrorCode.InternalServerError);
-    expect(await ledger(dev)).toMatchObject({ lifecycle: 'provisioned', events: 0, vouchers: 1 });
+    expect(await ledger(dev)).toMatchObject({ lifecycle: 'owned', events: 0, vouchers: 1 });
   });
 
   for (const hmac of ['some', null] as const)
@@ -139,7 +139,7 @@ describe('TO2 while the ledger changes', () => {
       ]);
       expect(await code(d.done())).toBe(ErrorCode.InternalServerError);
       expect(await ledger(dev)).toEqual({
-        lifecycle: 'provisioned',
+        lifecycle: 'owned',
         guid: dev.guidHex,
         events: 0,
         vouchers: 1,
@@ -154,6 +154,24 @@ describe('TO2 while the ledger changes', () => {
         await harness.dataSource.transaction((m) => new AuditLog().verifyChain(m, seller.tenant.id)),
       ).toMatchObject({ valid: true });
     });
+
+  it('a device disabled mid-TO2 does not complete (500, nothing written); enabled again, the same Done completes', async () => {
+    const { d, dev } = await readyDevice(owner, 'some');
+    await sendDevmod(d);
+    await harness.dataSource.query(
+      `UPDATE device SET lifecycle = 'disabled', disabled_from = lifecycle WHERE id = $1`,
+      [dev.deviceId],
+    );
+    const body = d.doneBody();
+    expect(await code(d.done(body))).toBe(ErrorCode.InternalServerError);
+    expect(await ledger(dev)).toMatchObject({ lifecycle: 'disabled', events: 0, vouchers: 1, deliveries: 0 });
+    await harness.dataSource.query(
+      `UPDATE device SET lifecycle = disabled_from, disabled_from = NULL WHERE id = $1`,
+      [dev.deviceId],
+    );
+    expect((await d.done(body)).type).toBe(MessageType.TO2Done2);
+    expect((await ledger(dev)).lifecycle).toBe('onboarded');
+  });
 
   it('configuration after a deletion is refused: 68 (ServiceInfo) is 500 and the session stays put', async () => {
     const { d, dev } = await readyDevice(owner, 'some');

@@ -13,7 +13,7 @@ const ELIGIBLE_FROM = `
   JOIN tenant t ON t.id = v.holder_tenant_id
   JOIN device d ON d.id = v.device_id`;
 const ELIGIBLE_WHERE = `
- WHERE v.status = 'active' AND t.kind = 'owner' AND d.lifecycle <> 'onboarded'
+ WHERE v.status = 'active' AND t.kind = 'owner' AND d.lifecycle = 'owned'
    AND jsonb_typeof(t.settings -> 'ownerOnboarding') = 'array'
    AND jsonb_array_length(t.settings -> 'ownerOnboarding') > 0`;
 const ELIGIBLE = `${ELIGIBLE_FROM} ${ELIGIBLE_WHERE}`;

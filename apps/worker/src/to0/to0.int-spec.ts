@@ -241,7 +241,7 @@ async function ownedDevice(options: { withKey?: boolean; rendezvous?: string[] }
     deviceInfo: 'to0 test device',
     serialNumber: null,
     manufacturerTenantId: null,
-    lifecycle: 'provisioned',
+    lifecycle: 'owned',
   });
   const voucher = await dataSource.getRepository(VoucherEntity).save({
     deviceId: device.id,

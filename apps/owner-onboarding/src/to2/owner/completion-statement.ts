@@ -58,8 +58,8 @@ export interface CompletionCounts {
  * and one snapshot, and a single statement is atomic by itself, so no BEGIN/COMMIT is needed):
  * the old voucher and the device rows are locked first, the session closes only if both are as
  * expected (the voucher active and still held by the session's owner, on the replacement and the
- * credential-reuse path alike: deleted or transferred meanwhile closes nothing; the device neither
- * disabled nor decommissioned) (guarded by its version too, so a Done is applied once), and every other part is
+ * credential-reuse path alike: deleted or transferred meanwhile closes nothing; the device owned or
+ * onboarded: not disabled, decommissioned or never owned) (guarded by its version too, so a Done is applied once), and every other part is
  * conditional on the session update: the old voucher is retired and the replacement inserted (with
  * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
  * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
@@ -114,7 +114,7 @@ WITH
        FOR NO KEY UPDATE
   ),
   device_locked AS MATERIALIZED (
-    SELECT id FROM device WHERE id = $6 AND lifecycle NOT IN ('disabled', 'decommissioned') FOR NO KEY UPDATE
+    SELECT id FROM device WHERE id = $6 AND lifecycle IN ('owned', 'onboarded') FOR NO KEY UPDATE
   ),
   session AS (
     UPDATE to2_session SET stage = 'done', version = version + 1, state = $3, updated_at = $4

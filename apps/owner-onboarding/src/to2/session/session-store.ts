@@ -36,14 +36,14 @@ interface SessionRow {
 }
 
 /**
- * The session's voucher is still active and held by the session's owner, and its device is neither
- * disabled nor decommissioned: a session whose voucher was deleted or transferred, or whose device
+ * The session's voucher is still active and held by the session's owner, and its device is owned or
+ * onboarded (not disabled, decommissioned, or never owned): a session whose voucher was deleted or transferred, or whose device
  * was disabled, meanwhile goes no further (every message reads or writes through this condition;
  * TO2.Done checks it again under lock, completion-statement.ts). `s` is the session row.
  */
 const SESSION_HELD = `EXISTS (SELECT 1 FROM voucher v JOIN device d ON d.id = s.device_id
    WHERE v.id = s.voucher_id AND v.status = 'active' AND v.holder_tenant_id = s.owner_tenant_id
-     AND d.lifecycle NOT IN ('disabled', 'decommissioned'))`;
+     AND d.lifecycle IN ('owned', 'onboarded'))`;
 
 /** How many sessions a replica remembers (about 2 kB each). */
 const KNOWN_SESSIONS = 8192;
