@@ -361,7 +361,7 @@ async function insertBatch(
         deviceInfo: 'bench device',
         guid: device.credential.guid,
         originalGuid: device.credential.guid,
-        lifecycle: 'provisioned' as const,
+        lifecycle: 'owned' as const,
       })),
     );
     const ids = devices.identifiers.map((identifier) => (identifier as { id: string }).id);

@@ -240,7 +240,7 @@ describe(`FDO DI end to end: voucher service + device simulator (${process.env['
     const chain = validateChain(voucher.deviceCertChain!, [rootCa], { at: new Date() });
     expect(chain.leafPublicKey.equals(createPublicKey(credential.privateKey))).toBe(true);
     const device = await dataSource.getRepository(DeviceEntity).findOneByOrFail({ guid: credential.guid });
-    expect(device.lifecycle).toBe('provisioned');
+    expect(device.lifecycle).toBe('manufactured');
     const event = await dataSource
       .getRepository(AuditEventEntity)
       .findOneByOrFail({ tenantId, eventType: 'device.initialized', subject: `device:${credential.guid}` });

@@ -319,7 +319,12 @@ describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] 
       'transfer.offered',
       'voucher.transferred',
     ]);
-    expect(await story(keys['e2e-owner']!)).toEqual(['transfer.incoming', 'voucher.received']);
+    // Accepted by an owner tenant: the device moves manufactured -> owned, in the owner's story.
+    expect(await story(keys['e2e-owner']!)).toEqual([
+      'transfer.incoming',
+      'voucher.received',
+      'device.owned',
+    ]);
     for (const credentialOf of [keys['e2e-maker']!, await resellerToken(['audit:read']), keys['e2e-owner']!])
       expect((await call(credentialOf, 'GET', '/v1/audit/verify')).body).toMatchObject({ valid: true });
 

@@ -211,7 +211,7 @@ export async function provisionDevice(
     deviceInfo: header.deviceInfo,
     guid: guidHex,
     originalGuid: guidHex,
-    lifecycle: 'provisioned',
+    lifecycle: 'owned',
   });
   const ownerSpki = options.owner.ownerPublicKey.export({ type: 'spki', format: 'der' });
   const inserted = await dataSource.getRepository(VoucherEntity).insert({

@@ -313,7 +313,7 @@ describe('TO2.Done (70)', () => {
           [provisioned.deviceId, `device:${provisioned.guidHex}`],
         )
       )[0] as { lifecycle: string; events: number; vouchers: number };
-    expect(await state()).toEqual({ lifecycle: 'provisioned', events: 0, vouchers: 1 });
+    expect(await state()).toEqual({ lifecycle: 'owned', events: 0, vouchers: 1 });
     await harness.dataSource.query(`UPDATE voucher SET status = 'active' WHERE id = $1`, [
       provisioned.voucherId,
     ]);

@@ -94,7 +94,12 @@ export class DemoSeed implements OnApplicationBootstrap {
         kind: 'owner',
         name: 'Demo Owner',
         slug: DEMO_OWNER_SLUG,
-        settings: { ownerOnboarding: [onboarding], autoAcceptTransfersFrom: [manufacturer.id] },
+        settings: {
+          ownerOnboarding: [onboarding],
+          autoAcceptTransfersFrom: [manufacturer.id],
+          // A device reset after its first onboarding comes back to the demo owner with no API call.
+          reonboarding: 'same-owner',
+        },
       },
       ACTOR,
     );

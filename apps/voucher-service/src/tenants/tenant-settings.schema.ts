@@ -52,6 +52,13 @@ export const tenantSettingsPatchSchema = z
       .nullable()
       .optional(),
     credentialReuse: z.boolean().describe('Owner: allow FDO credential reuse in TO2').nullable().optional(),
+    reonboarding: z
+      .enum(['never', 'same-owner'])
+      .describe(
+        'Owner: never (default): an onboarded device is not registered at rendezvous again; same-owner: its active voucher is, so a reset device comes back',
+      )
+      .nullable()
+      .optional(),
     to0WaitSeconds: z
       .number()
       .int()

@@ -444,6 +444,31 @@ export class TransferService {
       subject: `transfer:${transfer.id}`,
       data: { ...data, toTenantId: recipientId },
     });
+    // The device state machine: the first owner tenant to hold the voucher makes the device owned
+    // (a guarded UPDATE: only from manufactured; the database refuses any other move).
+    const [owned] = (await manager.query(
+      `UPDATE device SET lifecycle = 'owned', updated_at = $3
+        WHERE id = $1 AND lifecycle = 'manufactured'
+          AND EXISTS (SELECT 1 FROM tenant WHERE id = $2 AND kind = 'owner')
+        RETURNING id`,
+      [voucher.deviceId, recipientId, transfer.decidedAt],
+    )) as [unknown[], number];
+    if (owned.length === 1) {
+      const ownedData = { deviceId: voucher.deviceId, guid: voucher.guid, from: 'manufactured', to: 'owned' };
+      await this.audit.record(manager, {
+        tenantId: recipientId,
+        eventType: 'device.owned',
+        subject: `device:${voucher.guid}`,
+        actor,
+        data: { ...ownedData, transferId: transfer.id },
+      });
+      await this.webhooks.emit(manager, {
+        tenantId: recipientId,
+        type: 'device.owned',
+        subject: `device:${voucher.guid}`,
+        data: { ...ownedData, transferId: transfer.id },
+      });
+    }
     // The new holder registers the device at rendezvous (TO0) now rather than at the next scan.
     afterCommit(manager, () => requestTo0Registration(this.queues, voucher.id));
     const device = await manager.getRepository(DeviceEntity).findOneBy({ id: voucher.deviceId });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { pino } from 'pino';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@ztp/config';
 import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
@@ -132,7 +133,16 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
     await http.post(`/v1/transfers/${offer.body.id}/accept`).set(as(reseller)).expect(409);
     await http.get(`/v1/vouchers/${id}`).set(as(maker)).expect(404);
     expect((await http.get('/v1/vouchers').set(as(maker)).expect(200)).body.items).toEqual([]);
+    // A reseller holding the voucher does not make the device owned.
+    expect((await http.get(`/v1/vouchers/${id}`).set(as(reseller)).expect(200)).body.device).toMatchObject({
+      lifecycle: 'manufactured',
+    });
 
+    await http
+      .post('/v1/webhooks')
+      .set(as(owner))
+      .send({ url: 'https://hooks.example/owned', eventTypes: ['device.owned'] })
+      .expect(201);
     const second = await http
       .post(`/v1/vouchers/${id}/transfers`)
       .set(as(reseller))
@@ -156,6 +166,15 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
     ).toBe(cbor.headers['x-fdo-checksum']!.slice(7));
     const json = await http.get(`/v1/vouchers/${guid}`).set(as(owner)).expect(200);
     expect(json.body).toMatchObject({ id, status: 'active', numEntries: 2, ownerKeyId: owner.ownerKeyId });
+    // The first owner tenant to hold it: manufactured -> owned, with its audit event and webhook.
+    expect(json.body.device).toMatchObject({ lifecycle: 'owned' });
+    const ownedWebhooks: { subject: string }[] = await app
+      .get(DataSource)
+      .query(
+        `SELECT payload->>'subject' AS subject FROM webhook_delivery WHERE tenant_id = $1 AND event_type = 'device.owned'`,
+        [owner.id],
+      );
+    expect(ownedWebhooks).toEqual([{ subject: `device:${guid}` }]);
     expect(json.body.summary.entries).toHaveLength(2);
 
     for (const other of [maker, reseller]) {
@@ -202,8 +221,10 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
     expect(await eventTypes(owner)).toEqual([
       'tenant.created',
       'owner-key.created',
+      'webhook.created',
       'transfer.incoming',
       'voucher.received',
+      'device.owned',
     ]);
   });
 

@@ -76,7 +76,7 @@ export class VoucherImportService {
     try {
       return await this.dataSource.transaction(async (manager) => {
         await this.refuseHeldGuids(manager, checked);
-        const deviceIds = await this.devicesFor(manager, checked);
+        const deviceIds = await this.devicesFor(manager, tenantId, checked);
         const voucherIds = await this.insertVouchers(manager, tenantId, checked, deviceIds);
         const guids = checked.map((voucher) => voucher.guid);
         await this.audit.record(manager, {
@@ -222,7 +222,15 @@ export class VoucherImportService {
   }
 
   /** Device ids by GUID: existing devices, and new ones (no manufacturer) for unknown GUIDs. */
-  private async devicesFor(manager: EntityManager, vouchers: Checked[]): Promise<Map<string, string>> {
+  /**
+   * The device rows of the imported vouchers, new ones created `owned` when the importer is an owner
+   * tenant, else `manufactured` (the device state machine's two starting states).
+   */
+  private async devicesFor(
+    manager: EntityManager,
+    tenantId: string,
+    vouchers: Checked[],
+  ): Promise<Map<string, string>> {
     const existing: { id: string; guid: string }[] = await manager.query(
       `SELECT id, guid FROM device WHERE guid = ANY($1)`,
       [vouchers.map((voucher) => voucher.guid)],
@@ -231,15 +239,17 @@ export class VoucherImportService {
     const unknown = vouchers.filter((voucher) => !ids.has(voucher.guid));
     for (let start = 0; start < unknown.length; start += INSERT_CHUNK) {
       const chunk = unknown.slice(start, start + INSERT_CHUNK);
-      const params: unknown[] = [];
+      const params: unknown[] = [tenantId];
       const values = chunk.map((voucher) => {
         params.push(voucher.deviceInfo, voucher.guid);
         const n = params.length;
-        return `(NULL, NULL, $${n - 1}, $${n}, $${n}, 'provisioned')`;
+        return `(NULL::uuid, NULL::text, $${n - 1}::text, $${n}::text, $${n}::text)`;
       });
       const inserted: { id: string; guid: string }[] = await manager.query(
         `INSERT INTO device (manufacturer_tenant_id, serial_number, device_info, guid, original_guid, lifecycle)
-         VALUES ${values.join(', ')} RETURNING id, guid`,
+         SELECT v.*, (SELECT CASE WHEN kind = 'owner' THEN 'owned' ELSE 'manufactured' END FROM tenant WHERE id = $1)
+           FROM (VALUES ${values.join(', ')}) AS v
+         RETURNING id, guid`,
         params,
       );
       for (const row of inserted) ids.set(row.guid, row.id);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
-import { VOUCHER_STATUSES } from '@ztp/persistence';
+import { DEVICE_LIFECYCLES, VOUCHER_STATUSES } from '@ztp/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { decodeCursor, type Page, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, pageOf } from './http/cursor';
@@ -24,7 +24,7 @@ export const listVouchersSchema = z.strictObject({
     .enum([...VOUCHER_STATUSES, 'any'])
     .default('active')
     .describe('Default active; any lists every status'),
-  lifecycle: z.enum(['provisioned', 'onboarding', 'onboarded']).optional(),
+  lifecycle: z.enum(DEVICE_LIFECYCLES).optional(),
   cursor: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
 });

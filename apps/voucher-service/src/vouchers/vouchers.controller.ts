@@ -35,6 +35,7 @@ import {
   tenantIdOf,
 } from '@ztp/auth';
 import { type AppConfig } from '@ztp/config';
+import { DEVICE_LIFECYCLES } from '@ztp/persistence';
 import { APP_CONFIG, parseRequest } from '@ztp/platform';
 import { parseVoucher, summarizeVoucher, voucherToPem } from '@ztp/protocol';
 import { z } from 'zod';
@@ -151,7 +152,7 @@ export class VouchersController {
     required: false,
     enum: ['active', 'transferred-out', 'retired', 'deleted', 'any'],
   })
-  @ApiQuery({ name: 'lifecycle', required: false, enum: ['provisioned', 'onboarding', 'onboarded'] })
+  @ApiQuery({ name: 'lifecycle', required: false, enum: DEVICE_LIFECYCLES })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({
     name: 'limit',

@@ -4,7 +4,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 /**
  * Which vouchers automatic TO0 applies to, as SQL over the ledger: an active voucher held by an
- * owner tenant with at least one owner-onboarding address, for a device that has not onboarded.
+ * owner tenant with at least one owner-onboarding address, for a device that has not onboarded, or
+ * has and whose owner's re-onboarding policy is `same-owner` (then the voucher TO2 left active, the
+ * replacement or, under credential reuse, the same one, stays registered so a reset device comes back).
  * Deciding from the ledger's current state (not from events) makes it robust to however the
  * holder changed: import, transfer, acceptance, a settings edit.
  */
@@ -13,7 +15,9 @@ const ELIGIBLE_FROM = `
   JOIN tenant t ON t.id = v.holder_tenant_id
   JOIN device d ON d.id = v.device_id`;
 const ELIGIBLE_WHERE = `
- WHERE v.status = 'active' AND t.kind = 'owner' AND d.lifecycle <> 'onboarded'
+ WHERE v.status = 'active' AND t.kind = 'owner'
+   AND (d.lifecycle = 'owned'
+        OR (d.lifecycle = 'onboarded' AND t.settings ->> 'reonboarding' = 'same-owner'))
    AND jsonb_typeof(t.settings -> 'ownerOnboarding') = 'array'
    AND jsonb_array_length(t.settings -> 'ownerOnboarding') > 0`;
 const ELIGIBLE = `${ELIGIBLE_FROM} ${ELIGIBLE_WHERE}`;

@@ -241,7 +241,7 @@ async function ownedDevice(options: { withKey?: boolean; rendezvous?: string[] }
     deviceInfo: 'to0 test device',
     serialNumber: null,
     manufacturerTenantId: null,
-    lifecycle: 'provisioned',
+    lifecycle: 'owned',
   });
   const voucher = await dataSource.getRepository(VoucherEntity).save({
     deviceId: device.id,
@@ -382,6 +382,25 @@ describe('automatic TO0', () => {
     );
     expect(await register(onboarded.voucher.id, true)).toMatchObject({ outcome: 'stopped' });
     expect(rv.registrations).toHaveLength(2);
+  });
+
+  it("re-onboarding same-owner: an onboarded device's active voucher stays registered; never stops it", async () => {
+    const kept = await ownedDevice();
+    const stopped = await ownedDevice();
+    await dataSource.getRepository(TenantEntity).update(kept.tenant.id, {
+      settings: { ...kept.tenant.settings, reonboarding: 'same-owner' },
+    });
+    await register(kept.voucher.id);
+    await register(stopped.voucher.id);
+    for (const { device } of [kept, stopped])
+      await dataSource.getRepository(DeviceEntity).update(device.id, { lifecycle: 'onboarded' });
+    await context.get(To0ScanProcessor).process();
+    expect((await states(stopped.voucher.id))[0]).toMatchObject({ status: 'stopped' });
+    expect((await states(kept.voucher.id))[0]!.status).not.toBe('stopped');
+    const before = rv.registrations.length;
+    expect(await register(kept.voucher.id, true)).toMatchObject({ outcome: 'registered' });
+    expect(rv.registrations).toHaveLength(before + 1);
+    expect(await register(stopped.voucher.id, true)).toMatchObject({ outcome: 'stopped' });
   });
 
   it('records why it cannot register: no owner key in custody, no rendezvous directive for the owner', async () => {

@@ -1,7 +1,19 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const DEVICE_LIFECYCLES = ['provisioned', 'onboarding', 'onboarded'] as const;
-/** One way only: provisioned (DI done or voucher imported) -> onboarding -> onboarded. */
+export const DEVICE_LIFECYCLES = [
+  'manufactured',
+  'owned',
+  'onboarded',
+  'disabled',
+  'decommissioned',
+] as const;
+/**
+ * The device state machine (ARCHITECTURE.md, "Device lifecycle"): manufactured (DI done, or a voucher
+ * imported by a non-owner) -> owned (an owner tenant holds its voucher) -> onboarded (TO2 done);
+ * disabled from any of these and back to the state it left; decommissioned from any, terminal. The
+ * database refuses every other move (migration 1795231000000, a trigger over
+ * `device_lifecycle_transition`).
+ */
 export type DeviceLifecycle = (typeof DEVICE_LIFECYCLES)[number];
 
 /**
@@ -33,6 +45,10 @@ export class DeviceEntity {
 
   @Column({ type: 'text' })
   lifecycle!: DeviceLifecycle;
+
+  /** The state a disabled device goes back to when enabled; null unless disabled. */
+  @Column({ name: 'disabled_from', type: 'text', nullable: true })
+  disabledFrom!: DeviceLifecycle | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

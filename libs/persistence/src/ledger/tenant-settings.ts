@@ -17,6 +17,12 @@ export interface TenantSettings {
   ownerOnboarding?: NetworkAddress[];
   /** Owner: allow FDO credential reuse in TO2 (off by default: the device gets new credentials). */
   credentialReuse?: boolean;
+  /**
+   * Owner: may an onboarded device onboard again? `never` (default): its voucher is not registered
+   * at rendezvous after TO2; `same-owner`: the active voucher (the replacement) is registered again
+   * by TO0, so a factory-reset device comes back to this owner. (`on-request` is not built yet.)
+   */
+  reonboarding?: 'never' | 'same-owner';
   /** Owner: requested TO0 registration lifetime, seconds. */
   to0WaitSeconds?: number;
   /** Any tenant: ids of tenants whose transfers to it are accepted at once (else they wait as incoming). */

@@ -2,13 +2,15 @@
  * Events a tenant can subscribe a webhook endpoint to. Who raises them:
  * voucher.received: the ledger (an import, or a transfer arriving for or accepted by the tenant);
  * transfer.accepted / transfer.rejected: the ledger, to the sender;
- * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding.
+ * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding;
+ * device.owned: the ledger, when an owner tenant first holds a device's voucher (manufactured -> owned).
  */
 export const WEBHOOK_EVENT_TYPES = [
   'voucher.received',
   'transfer.accepted',
   'transfer.rejected',
   'to0.registered',
+  'device.owned',
   'device.onboarded',
   'certificate.issued',
 ] as const;

@@ -17,6 +17,11 @@ export interface CompletionWrite {
   /** Retire the old voucher here (false: no replacement, or the caller retired it first). */
   retire: boolean;
   /**
+   * Require the old voucher still active and held by the session's owner (false only when the
+   * caller retired it first, under the same check, in the same transaction).
+   */
+  checkVoucher: boolean;
+  /**
    * The replacement voucher, with the id chosen for it and its owner key (Owner2Key: SPKI and its
    * SHA-256, hex); null under credential reuse.
    */
@@ -33,7 +38,10 @@ export interface CompletionWrite {
 /** What the statement did. */
 export interface CompletionCounts {
   sessions: number;
-  /** The old voucher was still active and is now locked (always 1 when `retire` is false). */
+  /**
+   * The old voucher was still active and held by the session's owner and is now locked (always 1
+   * when `checkVoucher` is false).
+   */
   vouchers_locked: number;
   devices_locked: number;
   retired: number;
@@ -49,7 +57,9 @@ export interface CompletionCounts {
  * The ledger writes of a completed TO2 as ONE statement (data-modifying CTEs run in one round trip
  * and one snapshot, and a single statement is atomic by itself, so no BEGIN/COMMIT is needed):
  * the old voucher and the device rows are locked first, the session closes only if both are as
- * expected (guarded by its version too, so a Done is applied once), and every other part is
+ * expected (the voucher active and still held by the session's owner, on the replacement and the
+ * credential-reuse path alike: deleted or transferred meanwhile closes nothing; the device owned or
+ * onboarded: not disabled, decommissioned or never owned) (guarded by its version too, so a Done is applied once), and every other part is
  * conditional on the session update: the old voucher is retired and the replacement inserted (with
  * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
  * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
@@ -81,6 +91,7 @@ export function completionStatement(write: CompletionWrite): { sql: string; para
     write.resultsJson,
     write.retire,
     write.replacement?.id ?? null,
+    write.checkVoucher,
   ];
   const audit = auditAppendCtes({
     tenantId: write.ownerTenantId,
@@ -99,16 +110,17 @@ export function completionStatement(write: CompletionWrite): { sql: string; para
   const sql = `
 WITH
   voucher_locked AS MATERIALIZED (
-    SELECT id FROM voucher WHERE id = $7 AND status = 'active' AND $20 FOR NO KEY UPDATE
+    SELECT id FROM voucher WHERE id = $7 AND status = 'active' AND holder_tenant_id = $5 AND $22
+       FOR NO KEY UPDATE
   ),
   device_locked AS MATERIALIZED (
-    SELECT id FROM device WHERE id = $6 FOR NO KEY UPDATE
+    SELECT id FROM device WHERE id = $6 AND lifecycle IN ('owned', 'onboarded') FOR NO KEY UPDATE
   ),
   session AS (
     UPDATE to2_session SET stage = 'done', version = version + 1, state = $3, updated_at = $4
      WHERE token_hash = $1 AND version = $2
        AND EXISTS (SELECT 1 FROM device_locked)
-       AND (NOT $20 OR EXISTS (SELECT 1 FROM voucher_locked))
+       AND (NOT $22 OR EXISTS (SELECT 1 FROM voucher_locked))
     RETURNING 1
   ),
   retired AS (
@@ -150,7 +162,7 @@ WITH
   ${webhook.cte},
   ${audit.ctes}
 SELECT (SELECT count(*) FROM session)::int AS sessions,
-       (CASE WHEN $20 THEN (SELECT count(*) FROM voucher_locked) ELSE 1 END)::int AS vouchers_locked,
+       (CASE WHEN $22 THEN (SELECT count(*) FROM voucher_locked) ELSE 1 END)::int AS vouchers_locked,
        (SELECT count(*) FROM device_locked)::int AS devices_locked,
        (SELECT count(*) FROM retired)::int AS retired,
        (SELECT id FROM replacement) AS replacement_id,

@@ -74,6 +74,7 @@ export class OnboardingCompletion {
       oldGuid,
       newGuid,
       retire: replaced && !retireFirst,
+      checkVoucher: !retireFirst,
       replacement,
       owner2Key:
         replaced && !setup.reuse
@@ -101,7 +102,7 @@ export class OnboardingCompletion {
     });
     const counts = retireFirst
       ? await this.dataSource.transaction(async (manager) => {
-          await this.retire(manager, session.voucherId, now);
+          await this.retire(manager, session.voucherId, session.ownerTenantId, now);
           return this.checked(session, firstRow(await manager.query(sql, params)));
         })
       : await this.checked(session, firstRow(await hotQuery(this.dataSource, sql, params)));
@@ -134,10 +135,16 @@ export class OnboardingCompletion {
     );
   }
 
-  private async retire(manager: EntityManager, voucherId: string, now: Date): Promise<void> {
+  private async retire(
+    manager: EntityManager,
+    voucherId: string,
+    ownerTenantId: string,
+    now: Date,
+  ): Promise<void> {
     const retired: unknown = await manager.query(
-      `UPDATE voucher SET status = 'retired', updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING id`,
-      [voucherId, now],
+      `UPDATE voucher SET status = 'retired', updated_at = $2
+        WHERE id = $1 AND status = 'active' AND holder_tenant_id = $3 RETURNING id`,
+      [voucherId, now, ownerTenantId],
     );
     if (sqlRows(retired).length !== 1)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the voucher changed during onboarding');

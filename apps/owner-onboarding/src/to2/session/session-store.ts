@@ -32,7 +32,18 @@ interface SessionRow {
   version: number;
   state: Buffer;
   expires_at: Date;
+  held: boolean;
 }
+
+/**
+ * The session's voucher is still active and held by the session's owner, and its device is owned or
+ * onboarded (not disabled, decommissioned, or never owned): a session whose voucher was deleted or transferred, or whose device
+ * was disabled, meanwhile goes no further (every message reads or writes through this condition;
+ * TO2.Done checks it again under lock, completion-statement.ts). `s` is the session row.
+ */
+const SESSION_HELD = `EXISTS (SELECT 1 FROM voucher v JOIN device d ON d.id = s.device_id
+   WHERE v.id = s.voucher_id AND v.status = 'active' AND v.holder_tenant_id = s.owner_tenant_id
+     AND d.lifecycle IN ('owned', 'onboarded'))`;
 
 /** How many sessions a replica remembers (about 2 kB each). */
 const KNOWN_SESSIONS = 8192;
@@ -139,14 +150,16 @@ export class To2SessionStore {
     const tokenHash = sessionTokenHash(token);
     const rows = await hotQuery<SessionRow>(
       this.dataSource,
-      `SELECT owner_tenant_id, device_id, voucher_id, stage, version, state, expires_at
-         FROM to2_session WHERE token_hash = $1`,
+      `SELECT s.owner_tenant_id, s.device_id, s.voucher_id, s.stage, s.version, s.state, s.expires_at,
+              ${SESSION_HELD} AS held
+         FROM to2_session s WHERE s.token_hash = $1`,
       [tokenHash],
     );
     const row = rows[0];
     if (!row || row.expires_at.getTime() <= this.clock.now().getTime()) throw FdoProtocolError.badToken();
     if (!stages.includes(row.stage))
       throw FdoProtocolError.malformed(`${messageName} is not expected now (TO2 session is at ${row.stage})`);
+    if (!row.held) throw voucherChanged();
     let state: To2SessionState;
     try {
       state = decodeSessionState(this.sealer.open(row.state, tokenHash));
@@ -179,8 +192,9 @@ export class To2SessionStore {
    * Stores the state a message produced together with another write of the same message, in one
    * statement: `guard` (a data-modifying statement, as a CTE, which must hold `condition`) runs
    * only while the session is at the version read, and the session is saved only if the guard
-   * returned a row. Returns false, having saved nothing, when the guard returned none; error 100
-   * when another request changed the session since it was read.
+   * returned a row (and the session is still held: SESSION_HELD). Returns false, having saved
+   * nothing, when the guard returned none; error 100 when another request changed the session
+   * since it was read; error 500 when its voucher or device changed (SESSION_HELD).
    */
   async saveGuarded(
     session: To2Session,
@@ -189,9 +203,12 @@ export class To2SessionStore {
     guard: (firstParam: number, condition: string) => { sql: string; params: unknown[] },
   ): Promise<boolean> {
     const { sql, params } = guard(6, 'EXISTS (SELECT 1 FROM current)');
-    const rows = await hotQuery<{ current: number; guarded: number; saved: number }>(
+    const rows = await hotQuery<{ current: number; guarded: number; saved: number; held: number }>(
       this.dataSource,
-      `WITH current AS MATERIALIZED (SELECT 1 FROM to2_session WHERE token_hash = $1 AND version = $5),
+      `WITH current AS MATERIALIZED (
+              SELECT 1 FROM to2_session s WHERE s.token_hash = $1 AND s.version = $5 AND ${SESSION_HELD}
+            ),
+            held AS MATERIALIZED (SELECT 1 FROM to2_session s WHERE s.token_hash = $1 AND ${SESSION_HELD}),
             guard AS (${sql}),
             saved AS (
               UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
@@ -199,7 +216,7 @@ export class To2SessionStore {
               RETURNING 1
             )
        SELECT (SELECT count(*) FROM current)::int AS current, (SELECT count(*) FROM guard)::int AS guarded,
-              (SELECT count(*) FROM saved)::int AS saved`,
+              (SELECT count(*) FROM saved)::int AS saved, (SELECT count(*) FROM held)::int AS held`,
       [
         session.tokenHash,
         stage,
@@ -209,19 +226,21 @@ export class To2SessionStore {
         ...params,
       ],
     );
-    const { current, guarded, saved } = rows[0]!;
+    const { current, guarded, saved, held } = rows[0]!;
     if (saved === 1) {
       this.saved(session, stage, state);
       return true;
     }
     if (current === 1 && guarded === 0) return false;
     this.forget(session);
-    throw duplicate();
+    throw held === 1 ? duplicate() : voucherChanged();
   }
 
   /**
    * Stores the state a message produced, unless another request changed the session since it was
-   * read (then error 100: the message was a duplicate). Pass `manager` to write inside a transaction.
+   * read (then error 100: the message was a duplicate) or its voucher or device changed (error 500,
+   * SESSION_HELD; except for the `failed` stage, which records a refusal). Pass `manager` to write
+   * inside a transaction.
    */
   async save(
     session: To2Session,
@@ -229,21 +248,27 @@ export class To2SessionStore {
     state: To2SessionState,
     manager?: EntityManager,
   ): Promise<void> {
-    const text = `UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
-        WHERE token_hash = $1 AND version = $5 RETURNING version`;
+    const text = `WITH held AS MATERIALIZED (SELECT 1 FROM to2_session s WHERE s.token_hash = $1 AND ${SESSION_HELD}),
+            saved AS (
+              UPDATE to2_session SET stage = $2, version = version + 1, state = $3, updated_at = $4
+               WHERE token_hash = $1 AND version = $5 AND ($6 OR EXISTS (SELECT 1 FROM held))
+              RETURNING 1
+            )
+       SELECT (SELECT count(*) FROM saved)::int AS saved, (SELECT count(*) FROM held)::int AS held`;
     const values = [
       session.tokenHash,
       stage,
       this.sealer.seal(encodeSessionState(state), session.tokenHash),
       this.clock.now(),
       session.version,
+      stage === 'failed',
     ];
-    const rows = manager
-      ? sqlRows(await manager.query(text, values))
-      : await hotQuery(this.dataSource, text, values);
-    if (rows.length !== 1) {
+    const rows = (
+      manager ? sqlRows(await manager.query(text, values)) : await hotQuery(this.dataSource, text, values)
+    ) as { saved: number; held: number }[];
+    if (rows[0]?.saved !== 1) {
       this.forget(session);
-      throw duplicate();
+      throw rows[0]?.held === 0 && stage !== 'failed' ? voucherChanged() : duplicate();
     }
     // Inside a transaction the write may still roll back: remember nothing then.
     if (manager) {
@@ -266,6 +291,14 @@ export class To2SessionStore {
     // Only the version this message started from: a newer one another message remembered stays.
     if (this.known.get(key)?.version === session.version) this.known.delete(key);
   }
+}
+
+/** The session's voucher was deleted or transferred, or its device disabled, since TO2 began. */
+function voucherChanged(): FdoProtocolError {
+  return new FdoProtocolError(
+    ErrorCode.InternalServerError,
+    'the voucher or device changed during onboarding (deleted, transferred, disabled or decommissioned)',
+  );
 }
 
 function duplicate(): FdoProtocolError {

@@ -23,7 +23,7 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * DI.SetHMAC (12) -> DI.Done (13). Finds the DI session by its token (locked, so a concurrent
  * replay waits and then sees it complete), builds the voucher with the device's HMAC and no
- * entries, and stores, in one transaction: the device (lifecycle provisioned), the voucher (active,
+ * entries, and stores, in one transaction: the device (lifecycle manufactured), the voucher (active,
  * held by the manufacturer), the audit event `device.initialized`, whatever the
  * DEVICE_INITIALIZED_HOOKS do, and the session marked complete. Any failure stores nothing.
  *
@@ -92,7 +92,7 @@ export class CompleteDeviceInitialization {
           deviceInfo: session.deviceInfo,
           guid: session.guid,
           originalGuid: session.guid,
-          lifecycle: 'provisioned',
+          lifecycle: 'manufactured',
         });
         const stored = await manager.getRepository(VoucherEntity).save({
           deviceId: device.id,

@@ -164,7 +164,7 @@ describe('FDO DI (10 -> 11, 12 -> 13) on a real database', () => {
 
     const deviceRow = await dataSource.getRepository(DeviceEntity).findOneByOrFail({ guid: credential.guid });
     expect(deviceRow).toMatchObject({
-      lifecycle: 'provisioned',
+      lifecycle: 'manufactured',
       serialNumber: 'SN-complete',
       manufacturerTenantId: manufacturer.id,
       originalGuid: credential.guid,
@@ -294,7 +294,7 @@ describe('FDO DI (10 -> 11, 12 -> 13) on a real database', () => {
       deviceInfo: 'other path',
       guid: 'ab'.repeat(16),
       originalGuid: 'ab'.repeat(16),
-      lifecycle: 'provisioned',
+      lifecycle: 'manufactured',
     });
     const before = await harness.counts();
     expectError(

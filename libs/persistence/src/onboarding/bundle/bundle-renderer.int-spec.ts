@@ -36,7 +36,7 @@ async function ownerWithDevice(slug: string, deviceInfo: string) {
     deviceInfo,
     guid,
     originalGuid: guid,
-    lifecycle: 'provisioned',
+    lifecycle: 'owned',
   });
   await dataSource.getRepository(VoucherEntity).insert({
     deviceId: device.id,
