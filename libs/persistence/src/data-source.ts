@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { ResilientPgClient } from './support/resilient-pg-client';
 
 export interface DatabaseConnectionOptions {
   /** postgres:// URL (DATABASE_URL, or the embedded database's socket). */
@@ -27,6 +28,8 @@ export function buildDataSourceOptions(options: DatabaseConnectionOptions): Data
     // gen_random_uuid() is built into PostgreSQL >= 13; no extension to install (PGlite has none).
     installExtensions: false,
     uuidExtension: 'pgcrypto',
+    // Passed to pg.Pool: a connection lost while a client is checked out must not crash the process.
+    extra: { Client: ResilientPgClient },
   };
 }
 

@@ -21,3 +21,4 @@ export * from './rendezvous';
 export * from './onboarding';
 export { ExpiringCache } from './support/expiring-cache';
 export { preparedQuery } from './support/prepared-query';
+export { ResilientPgClient } from './support/resilient-pg-client';

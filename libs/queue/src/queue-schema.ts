@@ -1,6 +1,6 @@
 import { runMigrations } from 'bullmq';
 import pg from 'pg';
-import { ENTITY_SCHEMA, QUEUE_SCHEMA } from '@ztp/persistence';
+import { ENTITY_SCHEMA, QUEUE_SCHEMA, ResilientPgClient } from '@ztp/persistence';
 
 /** A table or function in the entity schema would hide BullMQ's namesake on the embedded database. */
 export class QueueSchemaShadowedError extends Error {
@@ -18,7 +18,7 @@ export class QueueSchemaShadowedError extends Error {
  * Needed whenever the queues live in PostgreSQL, i.e. REDIS_URL is unset.
  */
 export async function migrateQueueSchema(url: string, options: { embedded: boolean }): Promise<number> {
-  const client = new pg.Client({ connectionString: url, application_name: 'ztp-migrate-queues' });
+  const client = new ResilientPgClient({ connectionString: url, application_name: 'ztp-migrate-queues' });
   await client.connect();
   try {
     const version = await runMigrations(client, QUEUE_SCHEMA);

@@ -9,7 +9,7 @@ import {
   Worker,
 } from 'bullmq';
 import pg from 'pg';
-import { QUEUE_SCHEMA } from '@ztp/persistence';
+import { QUEUE_SCHEMA, ResilientPgClient } from '@ztp/persistence';
 import { type JobHandler, type QueueBackend, type WorkerOptions } from '../queue-backend';
 import { type QueueDefinition } from '../queue-definition';
 import { withTimeout } from '../with-timeout';
@@ -42,6 +42,8 @@ export class PostgresBackend implements QueueBackend {
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: 30,
+      // BullMQ holds clients checked out (LISTEN, transactions): a lost connection must not crash us.
+      Client: ResilientPgClient,
       application_name: 'ztp-queues',
       // A pool we pass in is used as is, so the schema is pinned here (ignored by PGlite, whose
       // one session already has it on its search path).
