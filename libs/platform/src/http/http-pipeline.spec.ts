@@ -17,6 +17,8 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { PinoLogger } from 'nestjs-pino';
+import { request as httpRequest, type Server } from 'node:http';
+import { type AddressInfo, type Socket } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LoggingModule } from '../logging/logging.module';
@@ -211,6 +213,59 @@ describe('the shared HTTP pipeline', () => {
         requestId: 'r-413',
       });
     });
+
+    it('stops reading a chunked body far over the limit: 413, the connection closed, still serving', async () => {
+      const server = app.getHttpServer() as Server;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      let bytesRead = 0;
+      server.once('connection', (socket: Socket) =>
+        socket.once('close', () => (bytesRead = socket.bytesRead)),
+      );
+      try {
+        // The client would send 512 MiB if let; a timer fails the test if the server never answers.
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let written = 0;
+        const status = await new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no answer within 20 s')), 20_000);
+          const req = httpRequest(
+            {
+              port,
+              host: '127.0.0.1',
+              path: '/things',
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => {
+                clearTimeout(timer);
+                resolve(res.statusCode!);
+                req.destroy();
+              });
+            },
+          );
+          req.on('error', () => undefined);
+          const pump = (): void => {
+            while (written < 512 && !req.destroyed) {
+              written++;
+              if (!req.write(chunk)) return void req.once('drain', pump);
+            }
+            if (written >= 512) req.end();
+          };
+          pump();
+        });
+        expect(status).toBe(413);
+        expect(written).toBeLessThan(64);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(bytesRead).toBeGreaterThan(0);
+        expect(bytesRead).toBeLessThan(32 * 1024 * 1024);
+        const next = await request(server).get('/things/t-1');
+        expect(next.status).toBe(200);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }, 30_000);
 
     it('answers malformed JSON with a 400 problem', async () => {
       const res = await request(app.getHttpServer())
