@@ -126,6 +126,22 @@ describe('the shared HTTP pipeline', () => {
       expect(lines.filter((line) => line.requestId === undefined)).toEqual([]);
     });
 
+    it('never logs a credential: station key, API key, cookies, credential query parameters', async () => {
+      const res = await request(app.getHttpServer())
+        .get('/things/10?token=tok-SECRET-1&api_key=key-SECRET-2&access_token=at-SECRET-3&page=2')
+        .set('X-Request-Id', 'redact-1')
+        .set('X-Station-Key', 'station-SECRET-4')
+        .set('X-Api-Key', 'ztp_SECRET-5')
+        .set('Proxy-Authorization', 'Basic SECRET-6')
+        .set('Authorization', 'Bearer SECRET-7')
+        .set('Cookie', 'session=SECRET-8');
+      expect(res.status).toBe(200);
+      const logged = JSON.stringify(lines.filter((line) => line.requestId === 'redact-1'));
+      expect(logged).toContain('request completed');
+      expect(logged).toContain('page=2');
+      expect(logged).not.toMatch(/SECRET/);
+    });
+
     it('generates a UUID when none is sent', async () => {
       const res = await request(app.getHttpServer()).get('/things/8');
       expect(res.headers['x-request-id']).toMatch(
