@@ -47,6 +47,7 @@ describe('FdoEndpoint in front of an app', () => {
   const registry = new Registry();
   let server: Server;
   let port: number;
+  let maxBytesRead = 0;
 
   const echo: FdoMessageHandler = async (request) => {
     received.push(request);
@@ -80,6 +81,9 @@ describe('FdoEndpoint in front of an app', () => {
       res.end('app');
     });
     installFdoEndpoint(server, endpoint);
+    server.on('connection', (socket) =>
+      socket.once('close', () => (maxBytesRead = Math.max(maxBytesRead, socket.bytesRead))),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -149,6 +153,49 @@ describe('FdoEndpoint in front of an app', () => {
       expect(received).toHaveLength(0);
     },
   );
+
+  it('stops reading a chunked body far over the limit: answers 255, closes, and keeps serving', async () => {
+    // The client would send 512 MiB if let; the server must answer after about the limit and close.
+    const chunk = new Uint8Array(1024 * 1024);
+    const total = 512;
+    let written = 0;
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        {
+          port,
+          host: '127.0.0.1',
+          path: '/fdo/101/msg/30',
+          method: 'POST',
+          headers: { ...cbor, 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', (err) => (written < total ? undefined : reject(err)));
+      const pump = (): void => {
+        while (written < total && !req.destroyed) {
+          written++;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (written >= total) req.end();
+      };
+      pump();
+    });
+    expect(answer.headers['message-type']).toBe(String(MessageType.Error));
+    expect(answer.headers['connection']).toBe('close');
+    expect(decodeErrorMessage(answer.body).code).toBe(ErrorCode.MessageBodyError);
+    expect(written).toBeLessThan(64);
+    expect(maxBytesRead).toBeLessThan(32 * 1024 * 1024);
+    expect(received).toHaveLength(0);
+    const next = await send(port, '/fdo/101/msg/30', { headers: cbor, body: new Uint8Array([7]) });
+    expect([...next.body]).toEqual([7]);
+  });
 
   it.each([
     ['an unserved message type', '/fdo/101/msg/99', cbor, 'not served here'],

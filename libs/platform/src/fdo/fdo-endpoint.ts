@@ -12,6 +12,7 @@ import {
   MessageType,
   newErrorMessage,
 } from '@ztp/protocol';
+import { closeUnread } from '../http/connection-limits';
 import { requestIdOf, REQUEST_ID_HEADER } from '../http/request-id';
 import { type HttpMetrics } from '../metrics/http-metrics';
 import { FdoProtocolError } from './fdo-protocol-error';
@@ -119,32 +120,43 @@ export class FdoEndpoint {
         requestId,
       });
 
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.maxBodyBytes) {
-      // Not worth reading: answer now and close the connection rather than drain it.
+    const type = /^\d{1,3}$/.test(match[1]!) ? Number(match[1]) : -1;
+    const refuseOversized = (length: number): void => {
+      // Not worth reading (a chunked body may be gigabytes long): stop reading, answer, close.
+      req.removeAllListeners('data');
+      req.pause();
       res.setHeader('Connection', 'close');
-      const type = /^\d{1,3}$/.test(match[1]!) ? Number(match[1]) : -1;
+      res.once('finish', () => closeUnread(req));
       write(
         res,
-        this.errorReply(this.logger.child({ requestId }), type, tooLarge(declared, this.maxBodyBytes)),
+        this.errorReply(this.logger.child({ requestId }), type, tooLarge(length, this.maxBodyBytes)),
       );
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBodyBytes) {
+      refuseOversized(declared);
       return true;
     }
     const chunks: Buffer[] = [];
     let received = 0;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received <= this.maxBodyBytes) chunks.push(chunk);
+      else if (!refused) {
+        refused = true;
+        chunks.length = 0;
+        refuseOversized(received);
+      }
     });
     req.once('end', () => {
+      if (refused) return;
       const body =
-        received > this.maxBodyBytes
-          ? new Uint8Array(received) // only its length matters: exchange() refuses it
-          : chunks.length === 1
-            ? new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length)
-            : chunks.length
-              ? new Uint8Array(Buffer.concat(chunks))
-              : undefined;
+        chunks.length === 1
+          ? new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length)
+          : chunks.length
+            ? new Uint8Array(Buffer.concat(chunks))
+            : undefined;
       void exchange(body).then((reply) => write(res, reply));
     });
     req.once('error', () => res.destroy());

@@ -1,4 +1,6 @@
 import { type NestExpressApplication } from '@nestjs/platform-express';
+import { type Server } from 'node:http';
+import { limitConnections, stopReadingAtLimit } from './connection-limits';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdMiddleware } from './request-id';
@@ -13,13 +15,16 @@ export interface HttpOptions {
 /**
  * The request pipeline every app shares, in this order: request id (so even a rejected body has
  * one), request timer, size-limited body parsers (JSON, plus raw bytes for the app's binary types),
- * and the RFC 7807 problem filter for everything that goes wrong.
+ * and the RFC 7807 problem filter for everything that goes wrong; the server's connections are
+ * limited (limitConnections: timeouts, nothing read after an early answer).
  * Create the app with `bodyParser: false`; the app module must include MetricsModule.
  */
 export function configureHttp(app: NestExpressApplication, options: HttpOptions): void {
+  limitConnections(app.getHttpServer() as Server);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(app.get(HttpMetrics).middleware);
+  app.use(stopReadingAtLimit(options.maxBodyBytes, ['application/json', ...(options.rawBodyTypes ?? [])]));
   app.useBodyParser('json', { limit: options.maxBodyBytes });
   if (options.rawBodyTypes?.length) {
     app.useBodyParser('raw', { type: [...options.rawBodyTypes], limit: options.maxBodyBytes });

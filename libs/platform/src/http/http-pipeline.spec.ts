@@ -17,6 +17,8 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { PinoLogger } from 'nestjs-pino';
+import { request as httpRequest, type Server } from 'node:http';
+import { type AddressInfo, type Socket } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LoggingModule } from '../logging/logging.module';
@@ -124,6 +126,22 @@ describe('the shared HTTP pipeline', () => {
       expect(lines.filter((line) => line.requestId === undefined)).toEqual([]);
     });
 
+    it('never logs a credential: station key, API key, cookies, credential query parameters', async () => {
+      const res = await request(app.getHttpServer())
+        .get('/things/10?token=tok-SECRET-1&api_key=key-SECRET-2&access_token=at-SECRET-3&page=2')
+        .set('X-Request-Id', 'redact-1')
+        .set('X-Station-Key', 'station-SECRET-4')
+        .set('X-Api-Key', 'ztp_SECRET-5')
+        .set('Proxy-Authorization', 'Basic SECRET-6')
+        .set('Authorization', 'Bearer SECRET-7')
+        .set('Cookie', 'session=SECRET-8');
+      expect(res.status).toBe(200);
+      const logged = JSON.stringify(lines.filter((line) => line.requestId === 'redact-1'));
+      expect(logged).toContain('request completed');
+      expect(logged).toContain('page=2');
+      expect(logged).not.toMatch(/SECRET/);
+    });
+
     it('generates a UUID when none is sent', async () => {
       const res = await request(app.getHttpServer()).get('/things/8');
       expect(res.headers['x-request-id']).toMatch(
@@ -211,6 +229,59 @@ describe('the shared HTTP pipeline', () => {
         requestId: 'r-413',
       });
     });
+
+    it('stops reading a chunked body far over the limit: 413, the connection closed, still serving', async () => {
+      const server = app.getHttpServer() as Server;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      let bytesRead = 0;
+      server.once('connection', (socket: Socket) =>
+        socket.once('close', () => (bytesRead = socket.bytesRead)),
+      );
+      try {
+        // The client would send 512 MiB if let; a timer fails the test if the server never answers.
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let written = 0;
+        const status = await new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no answer within 20 s')), 20_000);
+          const req = httpRequest(
+            {
+              port,
+              host: '127.0.0.1',
+              path: '/things',
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => {
+                clearTimeout(timer);
+                resolve(res.statusCode!);
+                req.destroy();
+              });
+            },
+          );
+          req.on('error', () => undefined);
+          const pump = (): void => {
+            while (written < 512 && !req.destroyed) {
+              written++;
+              if (!req.write(chunk)) return void req.once('drain', pump);
+            }
+            if (written >= 512) req.end();
+          };
+          pump();
+        });
+        expect(status).toBe(413);
+        expect(written).toBeLessThan(64);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(bytesRead).toBeGreaterThan(0);
+        expect(bytesRead).toBeLessThan(32 * 1024 * 1024);
+        const next = await request(server).get('/things/t-1');
+        expect(next.status).toBe(200);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }, 30_000);
 
     it('answers malformed JSON with a 400 problem', async () => {
       const res = await request(app.getHttpServer())

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { type Logger } from 'pino';
 import { type RequestWithId } from '../http/request-id';
+import { redactQuery, redactUrl } from './root-logger';
 
 /** Probes and scrapes would drown the request log. */
 const UNLOGGED_PATHS = new Set(['/health', '/health/ready', '/metrics']);
@@ -22,6 +23,14 @@ export class LoggingModule {
           pinoHttp: {
             logger: root.child({ app }),
             quietReqLogger: true,
+            // Headers are redacted by the root logger; a query string can carry credentials too.
+            serializers: {
+              req: (req: { url?: unknown; query?: unknown }) => ({
+                ...req,
+                url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+                query: redactQuery(req.query),
+              }),
+            },
             customAttributeKeys: { reqId: 'requestId' },
             genReqId: (req) => (req as RequestWithId).id ?? 'missing',
             autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? '').split('?')[0] ?? '') },

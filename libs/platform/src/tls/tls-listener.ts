@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type AppConfig } from '@ztp/config';
+import { limitConnections } from '../http/connection-limits';
 import { StartupError } from '../runtime/run-main';
 import { APP_CONFIG } from '../tokens';
 
@@ -64,6 +65,8 @@ export async function listenTls(
       key: readPem(settings.privateKeyFile, 'private key', name),
       requestCert: true,
       rejectUnauthorized: false,
+      // Check the header and request timeouts often enough that they actually bound a slow client.
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
@@ -76,6 +79,7 @@ export async function listenTls(
       res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, instance: path }));
     },
   );
+  limitConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {

@@ -43,8 +43,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Stop reading (not resume to the end): the 413 goes out and the connection is closed.
         request.removeAllListeners('data');
-        request.resume();
+        request.pause();
         reject(tooLarge(limit));
         return;
       }
