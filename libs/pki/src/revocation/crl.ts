@@ -1,10 +1,9 @@
 import * as asn1js from 'asn1js';
-import { type KeyCustody } from '../custody/key-custody';
+import { type Signer } from '@ztp/protocol/cose/signer';
 import { PkiError } from '../errors';
 import { readCertificate } from '../x509/certificate-facts';
 import { nodeWebCrypto, x509 } from '../x509/runtime';
 import { signerCrypto } from '../x509/signer-crypto';
-import { type IssuingCa } from '../ca/certificate-issuer';
 import { REVOCATION_REASONS, type RevocationReason } from './reasons';
 
 /** One revoked certificate as the CRL lists it. */
@@ -26,20 +25,27 @@ export interface CrlParams {
 const CRL_NUMBER_OID = '2.5.29.20';
 
 /**
- * A complete CRL (v2, DER) for `issuer`, signed by the issuer's key in custody: CRL number and
+ * A complete CRL (v2, DER) issued by the CA certificate `issuerCertificate` (DER) and signed by
+ * `signer`, the CA's key (a custody Signer, so the key never leaves custody): CRL number and
  * authority key identifier extensions, a reasonCode on each entry ('unspecified' is left out, as
  * RFC 5280 5.3.1 asks).
  */
 export async function createCrl(
-  custody: KeyCustody,
-  issuer: IssuingCa,
+  signer: Signer,
+  issuerCertificate: Uint8Array,
   params: CrlParams,
 ): Promise<Uint8Array> {
   if (params.crlNumber < 0n) throw new PkiError('invalid-crl', 'CRL number must not be negative');
   if (params.nextUpdate.getTime() <= params.thisUpdate.getTime())
     throw new PkiError('invalid-crl', 'nextUpdate must be after thisUpdate');
-  const facts = readCertificate(issuer.certificate);
-  const { crypto, keys } = signerCrypto(await custody.signer(issuer.keyId));
+  const facts = readCertificate(issuerCertificate);
+  if (
+    !Buffer.from(signer.publicKey.export({ type: 'spki', format: 'der' })).equals(
+      facts.publicKey.export({ type: 'spki', format: 'der' }),
+    )
+  )
+    throw new PkiError('issuer-key-mismatch', `the signer's key is not the key of ${facts.subject}`);
+  const { crypto, keys } = signerCrypto(signer);
   const authorityKeyId = facts.subjectKeyIdentifier
     ? new x509.AuthorityKeyIdentifierExtension(facts.subjectKeyIdentifier)
     : await x509.AuthorityKeyIdentifierExtension.create(

@@ -64,7 +64,7 @@ describe('CRL and OCSP, checked by openssl', () => {
     'a %s CA: openssl verify -crl_check refuses the revoked leaf and accepts the good one',
     async (spec) => {
       const { ca, good, revoked } = await caWithTwoLeaves(spec);
-      const crl = await createCrl(custody, ca, {
+      const crl = await createCrl(await custody.signer(ca.keyId), ca.certificate, {
         crlNumber: 7n,
         thisUpdate: clock.now(),
         nextUpdate: new Date(clock.now().getTime() + DAY_MS),
