@@ -1,5 +1,6 @@
 import { SZTP_RAW_BODY_TYPES } from '@ztp/persistence';
 import { type AppDescriptor } from '@ztp/platform';
+import { OCSP_REQUEST_TYPE } from './certificates/revocation.controller';
 import { OwnerOnboardingModule } from './owner-onboarding.module';
 
 export const OWNER_ONBOARDING_APP: AppDescriptor = {
@@ -9,5 +10,5 @@ export const OWNER_ONBOARDING_APP: AppDescriptor = {
   module: OwnerOnboardingModule,
   endpoint: (config) => config.apps.ownerOnboarding,
   servesFdo: true,
-  rawBodyTypes: ['application/cbor', ...SZTP_RAW_BODY_TYPES],
+  rawBodyTypes: ['application/cbor', OCSP_REQUEST_TYPE, ...SZTP_RAW_BODY_TYPES],
 };

@@ -20,3 +20,7 @@ export * from './ca/profiles';
 export * from './ca/certificate-issuer';
 
 export * from './chain/validate-chain';
+
+export * from './revocation/reasons';
+export * from './revocation/crl';
+export * from './revocation/ocsp';

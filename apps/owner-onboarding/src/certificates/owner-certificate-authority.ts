@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog, IssuedCertificateEntity, OwnerCaStore, ExpiringCache } from '@ztp/persistence';
-import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
+import { type AppConfig } from '@ztp/config';
+import {
+  AuditLog,
+  IssuedCertificateEntity,
+  normalizeSerial,
+  OwnerCaStore,
+  ExpiringCache,
+} from '@ztp/persistence';
+import { APP_CONFIG, CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { CertificateIssuer, certificateFingerprint, type KeyCustody } from '@ztp/pki';
 import { guidToUuid, parseGuid } from '@ztp/protocol';
 import { WebhookEvents } from '@ztp/queue';
 import { X509Certificate } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type CertificateAuthorityPort } from '../service-info/modules/owner-module';
+import { revocationUrls } from './revocation-urls';
 
 interface CaInfo {
   keyId: string;
@@ -20,7 +28,8 @@ interface CaInfo {
  * owner created it through the API first. Every certificate issued is recorded in
  * issued_certificate with an audit event and a `certificate.issued` webhook, in one transaction.
  * The subject is CN = the device's GUID (after this TO2), serialNumber = its serial when known,
- * O = the owner's name; the device's requested subject is not used.
+ * O = the owner's name; the device's requested subject is not used. The certificate names the CA's
+ * CRL and OCSP URLs on this service (revocation.controller.ts).
  */
 @Injectable()
 export class OwnerCertificateAuthority implements CertificateAuthorityPort {
@@ -34,6 +43,7 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
     @Inject(KEY_CUSTODY) custody: KeyCustody,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly webhooks: WebhookEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.store = new OwnerCaStore(dataSource, custody, () => clock.now());
     this.issuer = new CertificateIssuer({
@@ -86,15 +96,20 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
       [context.ownerTenantId, context.deviceId],
     );
     const subjectInfo = rows[0];
-    const der = await this.issuer.issueFromCsr({ keyId: ca.keyId, certificate: ca.certificate }, csr, {
-      kind: 'operational-client',
-      subject: {
-        organization: subjectInfo?.name,
-        commonName: guidToUuid(parseGuid(context.guidHex)),
-        serialNumber: subjectInfo?.serial_number ?? undefined,
+    const der = await this.issuer.issueFromCsr(
+      { keyId: ca.keyId, certificate: ca.certificate },
+      csr,
+      {
+        kind: 'operational-client',
+        subject: {
+          organization: subjectInfo?.name,
+          commonName: guidToUuid(parseGuid(context.guidHex)),
+          serialNumber: subjectInfo?.serial_number ?? undefined,
+        },
+        validityDays,
       },
-      validityDays,
-    });
+      revocationUrls(this.config.apps.ownerOnboarding.publicUrl, context.ownerTenantId),
+    );
     const certificate = new X509Certificate(der);
     const fingerprint = certificateFingerprint(der);
     await this.dataSource.transaction(async (manager) => {
@@ -102,7 +117,7 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
         ownerTenantId: context.ownerTenantId,
         deviceId: context.deviceId,
         guid: context.guidHex,
-        serialNumber: certificate.serialNumber.toLowerCase(),
+        serialNumber: normalizeSerial(certificate.serialNumber),
         subject: certificate.subject.replace(/\n/g, ', '),
         fingerprint,
         certificate: Buffer.from(der),

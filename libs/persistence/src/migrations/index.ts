@@ -8,6 +8,7 @@ import { CreateRendezvous1795226000000 } from './1795226000000-create-rendezvous
 import { AddRvRegistrationDeviceKeyJwk1795226100000 } from './1795226100000-add-rv-registration-device-key-jwk';
 import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding';
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
+import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certificate-revocation';
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
 
 /**
@@ -27,5 +28,6 @@ export const MIGRATIONS = [
   AddRvRegistrationDeviceKeyJwk1795226100000,
   CreateOnboarding1795228413487,
   CreateSztp1795229500000,
+  AddCertificateRevocation1795230000000,
   DeviceStateMachine1795231000000,
 ];

@@ -11,3 +11,4 @@ export * from './owner-device-ca.entity';
 export * from './to2-session.entity';
 export * from './bundle';
 export * from './owner-ca-store';
+export * from './certificate-revocation';

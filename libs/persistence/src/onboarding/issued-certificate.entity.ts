@@ -1,9 +1,10 @@
+import { type RevocationReason } from '@ztp/pki';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export const CERTIFICATE_REQUEST_KINDS = ['simpleenroll', 'simplereenroll', 'serverkeygen'] as const;
 export type CertificateRequestKind = (typeof CERTIFICATE_REQUEST_KINDS)[number];
 
-/** An operational certificate an owner CA issued to a device through fdo.csr. */
+/** An operational certificate an owner CA issued to a device through fdo.csr, and its revocation. */
 @Entity({ name: 'issued_certificate' })
 export class IssuedCertificateEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -41,4 +42,11 @@ export class IssuedCertificateEntity {
 
   @Column({ name: 'issued_at', type: 'timestamptz' })
   issuedAt!: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  /** RFC 5280 CRLReason name; set exactly when revokedAt is. */
+  @Column({ name: 'revocation_reason', type: 'text', nullable: true })
+  revocationReason!: RevocationReason | null;
 }

@@ -27,6 +27,12 @@ export interface CaCertificateParams {
   readonly pathLength?: number;
 }
 
+/** Where relying parties check a leaf's status: its CRL distribution point and AIA OCSP URL. */
+export interface RevocationPointers {
+  readonly crlUrl?: string;
+  readonly ocspUrl?: string;
+}
+
 export interface CertificateIssuerDeps {
   readonly custody: KeyCustody;
   readonly now: () => Date;
@@ -97,7 +103,12 @@ export class CertificateIssuer {
    * An end-entity certificate (DER) for the key in `csr`, with subject, SANs and usages decided by
    * `profile`. notAfter is capped at the issuer's notAfter.
    */
-  async issueFromCsr(issuer: IssuingCa, csr: ParsedCsr, profile: LeafProfile): Promise<Uint8Array> {
+  async issueFromCsr(
+    issuer: IssuingCa,
+    csr: ParsedCsr,
+    profile: LeafProfile,
+    revocation?: RevocationPointers,
+  ): Promise<Uint8Array> {
     const issuerFacts = await this.checkIssuer(issuer);
     const resolved = resolveProfile(profile, csr);
     const subject = toX509Name(resolved.subject);
@@ -112,6 +123,9 @@ export class CertificateIssuer {
     if (generalNames.length > 0)
       extensions.push(new x509.SubjectAlternativeNameExtension(generalNames, false));
     extensions.push(await subjectKeyIdentifier(csr.publicKeySpki), await authorityKeyIdentifier(issuerFacts));
+    if (revocation?.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([revocation.crlUrl]));
+    if (revocation?.ocspUrl)
+      extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }));
     return this.sign(issuer.keyId, {
       subject,
       issuer: issuerFacts.parsed.subjectName,
