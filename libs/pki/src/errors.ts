@@ -66,6 +66,8 @@ export type KeyCustodyErrorCode =
   | 'unknown-master-key-version'
   | 'master-key-mismatch'
   | 'sealed-record-corrupt'
-  | 'decrypt-failed';
+  | 'decrypt-failed'
+  | 'token-error'
+  | 'token-timeout';
 
 export class KeyCustodyError extends PkiError<KeyCustodyErrorCode> {}
