@@ -43,6 +43,11 @@ export const environmentVariables = {
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
 
   KEY_CUSTODY_MASTER_KEY: base64Bytes(32),
+  KEY_CUSTODY: oneOf(['software', 'pkcs11'], 'software'),
+  KEY_CUSTODY_PKCS11_MODULE: optionalText(),
+  KEY_CUSTODY_PKCS11_TOKEN_LABEL: optionalText(),
+  KEY_CUSTODY_PKCS11_SLOT: integer(0, 4_294_967_295, -1),
+  KEY_CUSTODY_PKCS11_PIN_FILE: optionalText(),
 
   DI_SESSION_TTL_SECONDS: integer(10, 3600, 300),
   DI_TRUSTED_PROXIES: cidrList(),
@@ -125,6 +130,21 @@ function toConfig(env: Environment) {
     },
     /** Unset in embedded mode: `loadConfig` then keeps a generated key in DATA_DIR/master.key. */
     keyCustodyMasterKey: env.KEY_CUSTODY_MASTER_KEY,
+    /**
+     * Where long-lived keys (CAs, voucher-signing, owner and SZTP signing keys) live; the per-device
+     * TO2 Owner2Keys stay in the software custody either way (see libs/pki RoutingKeyCustody).
+     */
+    keyCustodyLongLived:
+      env.KEY_CUSTODY === 'pkcs11'
+        ? {
+            kind: 'pkcs11' as const,
+            modulePath: env.KEY_CUSTODY_PKCS11_MODULE ?? '',
+            tokenLabel: env.KEY_CUSTODY_PKCS11_TOKEN_LABEL,
+            slotId: env.KEY_CUSTODY_PKCS11_SLOT === -1 ? undefined : env.KEY_CUSTODY_PKCS11_SLOT,
+            /** The user PIN's file (a mounted secret); read when the custody is built. */
+            pinFile: env.KEY_CUSTODY_PKCS11_PIN_FILE ?? '',
+          }
+        : { kind: 'software' as const },
     manufacturing: {
       diSessionTtlSeconds: env.DI_SESSION_TTL_SECONDS,
       trustedProxies: env.DI_TRUSTED_PROXIES,
@@ -219,6 +239,20 @@ export const configSchema = z
         path: ['KEY_CUSTODY_MASTER_KEY'],
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
       });
+    }
+    if (env.KEY_CUSTODY === 'pkcs11') {
+      for (const name of ['KEY_CUSTODY_PKCS11_MODULE', 'KEY_CUSTODY_PKCS11_PIN_FILE'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required when KEY_CUSTODY=pkcs11' });
+        }
+      }
+      if ((env.KEY_CUSTODY_PKCS11_TOKEN_LABEL === undefined) === (env.KEY_CUSTODY_PKCS11_SLOT === -1)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KEY_CUSTODY_PKCS11_TOKEN_LABEL'],
+          message: 'or KEY_CUSTODY_PKCS11_SLOT (exactly one) is required when KEY_CUSTODY=pkcs11',
+        });
+      }
     }
     const seen = new Map<number, string>();
     for (const name of APP_PORT_VARIABLES) {

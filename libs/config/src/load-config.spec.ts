@@ -122,6 +122,35 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps long-lived keys in software by default and in a PKCS#11 token when told, with module, token and PIN file', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).keyCustodyLongLived).toEqual({ kind: 'software' });
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(
+      /KEY_CUSTODY_PKCS11_MODULE is required when KEY_CUSTODY=pkcs11/,
+    );
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(/KEY_CUSTODY_PKCS11_PIN_FILE is required/);
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(
+      /KEY_CUSTODY_PKCS11_TOKEN_LABEL or KEY_CUSTODY_PKCS11_SLOT/,
+    );
+    const both = {
+      KEY_CUSTODY: 'pkcs11',
+      KEY_CUSTODY_PKCS11_MODULE: '/m.so',
+      KEY_CUSTODY_PKCS11_PIN_FILE: '/pin',
+    };
+    expect(
+      problemsOf({ ...both, KEY_CUSTODY_PKCS11_TOKEN_LABEL: 'a', KEY_CUSTODY_PKCS11_SLOT: '3' }),
+    ).toMatch(/exactly one/);
+    expect(
+      loadConfig({ DATA_DIR: dataDir, ...both, KEY_CUSTODY_PKCS11_SLOT: '0' }).keyCustodyLongLived,
+    ).toEqual({
+      kind: 'pkcs11',
+      modulePath: '/m.so',
+      tokenLabel: undefined,
+      slotId: 0,
+      pinFile: '/pin',
+    });
+    expect(problemsOf({ KEY_CUSTODY: 'hsm' })).toMatch(/KEY_CUSTODY/);
+  });
+
   it('never echoes a secret and hides URL passwords', () => {
     const message = problemsOf({ KEY_CUSTODY_MASTER_KEY: 'c2hvcnQ=', REDIS_URL: 'http://u:hunter2@cache' });
     expect(message).toContain('KEY_CUSTODY_MASTER_KEY must be base64 of exactly 32 bytes (got 8 characters)');
