@@ -151,6 +151,34 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEY_CUSTODY: 'hsm' })).toMatch(/KEY_CUSTODY/);
   });
 
+  it('reads the master key version and the previous master keys kept for unsealing, never echoing them', () => {
+    const old = randomBytes(32).toString('base64');
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      KEY_CUSTODY_MASTER_KEY: KEY,
+      KEY_CUSTODY_MASTER_KEY_VERSION: '3',
+      KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `1:${old}, 2:${KEY}`,
+    });
+    expect(config.keyCustodyMasterKeys).toEqual({
+      currentVersion: 3,
+      previous: [
+        { version: 1, key: old },
+        { version: 2, key: KEY },
+      ],
+    });
+    expect(loadConfig({ DATA_DIR: dataDir }).keyCustodyMasterKeys).toEqual({
+      currentVersion: 1,
+      previous: [],
+    });
+    expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `1:${old}` })).toMatch(
+      /KEY_CUSTODY_PREVIOUS_MASTER_KEYS must not repeat KEY_CUSTODY_MASTER_KEY_VERSION/,
+    );
+    const bad = problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `2:${old},2:${old}` });
+    expect(bad).toMatch(/names version 2 twice/);
+    expect(bad).not.toContain(old);
+    expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: '0:abc' })).toMatch(/version:base64/);
+  });
+
   it('never echoes a secret and hides URL passwords', () => {
     const message = problemsOf({ KEY_CUSTODY_MASTER_KEY: 'c2hvcnQ=', REDIS_URL: 'http://u:hunter2@cache' });
     expect(message).toContain('KEY_CUSTODY_MASTER_KEY must be base64 of exactly 32 bytes (got 8 characters)');

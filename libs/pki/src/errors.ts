@@ -65,6 +65,7 @@ export type KeyCustodyErrorCode =
   | 'invalid-master-key'
   | 'unknown-master-key-version'
   | 'master-key-mismatch'
+  | 'master-key-in-use'
   | 'sealed-record-corrupt'
   | 'decrypt-failed'
   | 'token-error'

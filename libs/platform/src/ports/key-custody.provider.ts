@@ -32,11 +32,7 @@ export const keyCustodyProvider: Provider = {
     // Preview mode (OpenAPI generation) has no configuration and never signs.
     if (!config) return undefined;
     const now = () => clock.now();
-    const software = new SoftwareKeyCustody({
-      store: new PostgresSealedKeyStore(dataSource),
-      masterKey: { version: 1, key: new Uint8Array(Buffer.from(config.keyCustody.masterKey, 'base64')) },
-      now,
-    });
+    const software = softwareKeyCustody(config, dataSource, now);
     const longLived = config.keyCustodyLongLived;
     if (longLived.kind === 'software') return software;
     return new RoutingKeyCustody(
@@ -51,6 +47,31 @@ export const keyCustodyProvider: Provider = {
     );
   },
 };
+
+/**
+ * The software custody with every configured master key: KEY_CUSTODY_MASTER_KEY as the current
+ * version (new seals), KEY_CUSTODY_PREVIOUS_MASTER_KEYS only for unsealing until `npm run custody --
+ * reseal` has moved their records to the current version.
+ */
+export function softwareKeyCustody(
+  config: AppConfig,
+  dataSource: DataSource,
+  now: () => Date,
+): SoftwareKeyCustody {
+  const bytes = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64'));
+  return new SoftwareKeyCustody({
+    store: new PostgresSealedKeyStore(dataSource),
+    masterKey: {
+      version: config.keyCustodyMasterKeys.currentVersion,
+      key: bytes(config.keyCustody.masterKey),
+    },
+    retiredMasterKeys: config.keyCustodyMasterKeys.previous.map((previous) => ({
+      version: previous.version,
+      key: bytes(previous.key),
+    })),
+    now,
+  });
+}
 
 function readPin(file: string): string {
   try {
