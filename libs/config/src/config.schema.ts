@@ -43,6 +43,13 @@ export const environmentVariables = {
   SHUTDOWN_TIMEOUT_MS: integer(100, 600_000, 10_000),
 
   KEY_CUSTODY_MASTER_KEY: base64Bytes(32),
+  KEY_CUSTODY_MASTER_KEY_VERSION: integer(1, 255, 1),
+  KEY_CUSTODY_PREVIOUS_MASTER_KEYS: versionedMasterKeys(),
+  KEY_CUSTODY: oneOf(['software', 'pkcs11'], 'software'),
+  KEY_CUSTODY_PKCS11_MODULE: optionalText(),
+  KEY_CUSTODY_PKCS11_TOKEN_LABEL: optionalText(),
+  KEY_CUSTODY_PKCS11_SLOT: integer(0, 4_294_967_295, -1),
+  KEY_CUSTODY_PKCS11_PIN_FILE: optionalText(),
 
   DI_SESSION_TTL_SECONDS: integer(10, 3600, 300),
   DI_TRUSTED_PROXIES: cidrList(),
@@ -87,6 +94,7 @@ export type EnvironmentVariable = keyof typeof environmentVariables;
 /** Variables whose values are never printed, not even in validation errors. */
 export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set([
   'KEY_CUSTODY_MASTER_KEY',
+  'KEY_CUSTODY_PREVIOUS_MASTER_KEYS',
   'RENDEZVOUS_TOKEN_KEY',
 ]);
 
@@ -125,6 +133,29 @@ function toConfig(env: Environment) {
     },
     /** Unset in embedded mode: `loadConfig` then keeps a generated key in DATA_DIR/master.key. */
     keyCustodyMasterKey: env.KEY_CUSTODY_MASTER_KEY,
+    /**
+     * Master-key rotation: the version new seals carry (KEY_CUSTODY_MASTER_KEY is that version) and
+     * the earlier master keys kept only to unseal what they sealed until it is re-sealed.
+     */
+    keyCustodyMasterKeys: {
+      currentVersion: env.KEY_CUSTODY_MASTER_KEY_VERSION,
+      previous: env.KEY_CUSTODY_PREVIOUS_MASTER_KEYS,
+    },
+    /**
+     * Where long-lived keys (CAs, voucher-signing, owner and SZTP signing keys) live; the per-device
+     * TO2 Owner2Keys stay in the software custody either way (see libs/pki RoutingKeyCustody).
+     */
+    keyCustodyLongLived:
+      env.KEY_CUSTODY === 'pkcs11'
+        ? {
+            kind: 'pkcs11' as const,
+            modulePath: env.KEY_CUSTODY_PKCS11_MODULE ?? '',
+            tokenLabel: env.KEY_CUSTODY_PKCS11_TOKEN_LABEL,
+            slotId: env.KEY_CUSTODY_PKCS11_SLOT === -1 ? undefined : env.KEY_CUSTODY_PKCS11_SLOT,
+            /** The user PIN's file (a mounted secret); read when the custody is built. */
+            pinFile: env.KEY_CUSTODY_PKCS11_PIN_FILE ?? '',
+          }
+        : { kind: 'software' as const },
     manufacturing: {
       diSessionTtlSeconds: env.DI_SESSION_TTL_SECONDS,
       trustedProxies: env.DI_TRUSTED_PROXIES,
@@ -220,6 +251,29 @@ export const configSchema = z
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
       });
     }
+    if (env.KEY_CUSTODY === 'pkcs11') {
+      for (const name of ['KEY_CUSTODY_PKCS11_MODULE', 'KEY_CUSTODY_PKCS11_PIN_FILE'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required when KEY_CUSTODY=pkcs11' });
+        }
+      }
+      if ((env.KEY_CUSTODY_PKCS11_TOKEN_LABEL === undefined) === (env.KEY_CUSTODY_PKCS11_SLOT === -1)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KEY_CUSTODY_PKCS11_TOKEN_LABEL'],
+          message: 'or KEY_CUSTODY_PKCS11_SLOT (exactly one) is required when KEY_CUSTODY=pkcs11',
+        });
+      }
+    }
+    if (
+      env.KEY_CUSTODY_PREVIOUS_MASTER_KEYS.some((key) => key.version === env.KEY_CUSTODY_MASTER_KEY_VERSION)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_PREVIOUS_MASTER_KEYS'],
+        message: 'must not repeat KEY_CUSTODY_MASTER_KEY_VERSION',
+      });
+    }
     const seen = new Map<number, string>();
     for (const name of APP_PORT_VARIABLES) {
       const other = seen.get(env[name]);
@@ -232,6 +286,37 @@ export const configSchema = z
   .transform(toConfig);
 
 export type ParsedConfig = z.output<typeof configSchema>;
+
+/**
+ * Comma-separated `version:base64` master keys (version 1..255, 32 bytes each, versions distinct),
+ * e.g. `1:AAAA...=`. Unset: none.
+ */
+function versionedMasterKeys() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): { version: number; key: string }[] => {
+      if (raw === undefined) return [];
+      const keys: { version: number; key: string }[] = [];
+      for (const entry of raw.split(',').map((part) => part.trim())) {
+        const match = /^(\d{1,3}):([A-Za-z0-9+/]{43}=)$/.exec(entry);
+        const version = match ? Number(match[1]) : Number.NaN;
+        if (!match || version < 1 || version > 255 || Buffer.from(match[2]!, 'base64').length !== 32) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be comma-separated version:base64 of 32 bytes (version 1..255)',
+          });
+          return z.NEVER;
+        }
+        if (keys.some((key) => key.version === version)) {
+          ctx.addIssue({ code: 'custom', message: `names version ${version} twice` });
+          return z.NEVER;
+        }
+        keys.push({ version, key: match[2]! });
+      }
+      return keys;
+    });
+}
 
 /** Comma-separated CIDRs or single addresses (IPv4 or IPv6), e.g. `10.0.0.0/8, ::1`. */
 function cidrList() {

@@ -122,6 +122,63 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps long-lived keys in software by default and in a PKCS#11 token when told, with module, token and PIN file', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).keyCustodyLongLived).toEqual({ kind: 'software' });
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(
+      /KEY_CUSTODY_PKCS11_MODULE is required when KEY_CUSTODY=pkcs11/,
+    );
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(/KEY_CUSTODY_PKCS11_PIN_FILE is required/);
+    expect(problemsOf({ KEY_CUSTODY: 'pkcs11' })).toMatch(
+      /KEY_CUSTODY_PKCS11_TOKEN_LABEL or KEY_CUSTODY_PKCS11_SLOT/,
+    );
+    const both = {
+      KEY_CUSTODY: 'pkcs11',
+      KEY_CUSTODY_PKCS11_MODULE: '/m.so',
+      KEY_CUSTODY_PKCS11_PIN_FILE: '/pin',
+    };
+    expect(
+      problemsOf({ ...both, KEY_CUSTODY_PKCS11_TOKEN_LABEL: 'a', KEY_CUSTODY_PKCS11_SLOT: '3' }),
+    ).toMatch(/exactly one/);
+    expect(
+      loadConfig({ DATA_DIR: dataDir, ...both, KEY_CUSTODY_PKCS11_SLOT: '0' }).keyCustodyLongLived,
+    ).toEqual({
+      kind: 'pkcs11',
+      modulePath: '/m.so',
+      tokenLabel: undefined,
+      slotId: 0,
+      pinFile: '/pin',
+    });
+    expect(problemsOf({ KEY_CUSTODY: 'hsm' })).toMatch(/KEY_CUSTODY/);
+  });
+
+  it('reads the master key version and the previous master keys kept for unsealing, never echoing them', () => {
+    const old = randomBytes(32).toString('base64');
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      KEY_CUSTODY_MASTER_KEY: KEY,
+      KEY_CUSTODY_MASTER_KEY_VERSION: '3',
+      KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `1:${old}, 2:${KEY}`,
+    });
+    expect(config.keyCustodyMasterKeys).toEqual({
+      currentVersion: 3,
+      previous: [
+        { version: 1, key: old },
+        { version: 2, key: KEY },
+      ],
+    });
+    expect(loadConfig({ DATA_DIR: dataDir }).keyCustodyMasterKeys).toEqual({
+      currentVersion: 1,
+      previous: [],
+    });
+    expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `1:${old}` })).toMatch(
+      /KEY_CUSTODY_PREVIOUS_MASTER_KEYS must not repeat KEY_CUSTODY_MASTER_KEY_VERSION/,
+    );
+    const bad = problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: `2:${old},2:${old}` });
+    expect(bad).toMatch(/names version 2 twice/);
+    expect(bad).not.toContain(old);
+    expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: '0:abc' })).toMatch(/version:base64/);
+  });
+
   it('never echoes a secret and hides URL passwords', () => {
     const message = problemsOf({ KEY_CUSTODY_MASTER_KEY: 'c2hvcnQ=', REDIS_URL: 'http://u:hunter2@cache' });
     expect(message).toContain('KEY_CUSTODY_MASTER_KEY must be base64 of exactly 32 bytes (got 8 characters)');

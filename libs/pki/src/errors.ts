@@ -65,7 +65,10 @@ export type KeyCustodyErrorCode =
   | 'invalid-master-key'
   | 'unknown-master-key-version'
   | 'master-key-mismatch'
+  | 'master-key-in-use'
   | 'sealed-record-corrupt'
-  | 'decrypt-failed';
+  | 'decrypt-failed'
+  | 'token-error'
+  | 'token-timeout';
 
 export class KeyCustodyError extends PkiError<KeyCustodyErrorCode> {}

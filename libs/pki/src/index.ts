@@ -6,6 +6,8 @@ export * from './custody/sealed-key-store';
 export * from './custody/in-memory-sealed-key-store';
 export { SEALED_KEY_FORMAT, type MasterKey } from './custody/sealing';
 export * from './custody/software-key-custody';
+export * from './custody/pkcs11-key-custody';
+export * from './custody/routing-key-custody';
 
 export { derToPem, pemToDer, pemToDerAll, chainToPem } from './x509/pem';
 export { certificateFingerprint } from './x509/fingerprint';

@@ -172,6 +172,33 @@ describe('auditAppendCtes (audit events inside one statement)', () => {
 });
 
 describe('PostgresSealedKeyStore', () => {
+  it('rotates the master key in SQL: re-seals version 1 records to version 2, then version 1 is retirable', async () => {
+    const store = new PostgresSealedKeyStore(dataSource);
+    const v1 = { version: 1, key: new Uint8Array(32).fill(11) };
+    const v2 = { version: 2, key: new Uint8Array(32).fill(12) };
+    const before = new SoftwareKeyCustody({ store, masterKey: v1, now: () => new Date() });
+    await before.generateKey({ keyId: 'rot-a', spec: 'P-256', purpose: 'root-ca' });
+    await before.generateKey({ keyId: 'rot-b', spec: 'P-384', purpose: 'owner:x' });
+    const rotating = new SoftwareKeyCustody({
+      store,
+      masterKey: v2,
+      retiredMasterKeys: [v1],
+      now: () => new Date(),
+    });
+    await expect(rotating.assertMasterKeyRetirable(1)).rejects.toMatchObject({ code: 'master-key-in-use' });
+    const { resealed } = await rotating.resealAll(1);
+    expect(resealed).toBeGreaterThanOrEqual(2);
+    const rows: { version: number }[] = await dataSource.query(
+      `SELECT get_byte(sealed, 1) AS version FROM sealed_key WHERE key_id IN ('rot-a', 'rot-b')`,
+    );
+    expect(rows.map((row) => row.version)).toEqual([2, 2]);
+    await rotating.assertMasterKeyRetirable(1);
+    const after = new SoftwareKeyCustody({ store, masterKey: v2, now: () => new Date() });
+    const signer = await after.signer('rot-b');
+    expect(await signer.sign(Buffer.from('x'))).toHaveLength(96);
+    expect(await store.replaceSealed('rot-a', Buffer.from('stale'), Buffer.from('x'))).toBe(false);
+  });
+
   it('backs SoftwareKeyCustody: keys survive a new custody instance, ids are unique, nothing readable is stored', async () => {
     const store = new PostgresSealedKeyStore(dataSource);
     const masterKey = { version: 1, key: new Uint8Array(32).fill(7) };

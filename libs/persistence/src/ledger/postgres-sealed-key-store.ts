@@ -4,7 +4,10 @@ import { SealedKeyEntity } from './sealed-key.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
-/** The key custody's sealed records in the `sealed_key` table. Insert-only, as the port requires. */
+/**
+ * The key custody's sealed records in the `sealed_key` table. Insert-only, as the port requires, except
+ * for master-key rotation's compare-and-swap of `sealed`.
+ */
 export class PostgresSealedKeyStore implements SealedKeyStore {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -58,5 +61,32 @@ export class PostgresSealedKeyStore implements SealedKeyStore {
   async delete(keyId: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(SealedKeyEntity).delete({ keyId });
     return (result.affected ?? 0) > 0;
+  }
+
+  async keyIdsNotSealedWith(version: number, limit: number): Promise<string[]> {
+    const rows: { key_id: string }[] = await this.dataSource.query(
+      `SELECT key_id FROM sealed_key WHERE get_byte(sealed, 1) <> $1 ORDER BY key_id LIMIT $2`,
+      [version, limit],
+    );
+    return rows.map((row) => row.key_id);
+  }
+
+  async countSealedWith(version: number): Promise<number> {
+    const rows: { count: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS count FROM sealed_key WHERE get_byte(sealed, 1) = $1`,
+      [version],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async replaceSealed(keyId: string, expected: Uint8Array, replacement: Uint8Array): Promise<boolean> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] rather than rows.
+    const rows: { replaced: string }[] = await this.dataSource.query(
+      `WITH replaced AS (
+         UPDATE sealed_key SET sealed = $3 WHERE key_id = $1 AND sealed = $2 RETURNING key_id
+       ) SELECT count(*) AS replaced FROM replaced`,
+      [keyId, Buffer.from(expected), Buffer.from(replacement)],
+    );
+    return Number(rows[0]?.replaced) === 1;
   }
 }

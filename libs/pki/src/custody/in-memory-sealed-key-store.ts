@@ -20,6 +20,24 @@ export class InMemorySealedKeyStore implements SealedKeyStore {
   async delete(keyId: string): Promise<boolean> {
     return this.records.delete(keyId);
   }
+
+  async keyIdsNotSealedWith(version: number, limit: number): Promise<string[]> {
+    return [...this.records.values()]
+      .filter((record) => record.sealed[1] !== version)
+      .slice(0, limit)
+      .map((record) => record.keyId);
+  }
+
+  async countSealedWith(version: number): Promise<number> {
+    return [...this.records.values()].filter((record) => record.sealed[1] === version).length;
+  }
+
+  async replaceSealed(keyId: string, expected: Uint8Array, replacement: Uint8Array): Promise<boolean> {
+    const record = this.records.get(keyId);
+    if (!record || !Buffer.from(record.sealed).equals(Buffer.from(expected))) return false;
+    this.records.set(keyId, { ...record, sealed: Uint8Array.from(replacement) });
+    return true;
+  }
 }
 
 function copyRecord(record: SealedKeyRecord): SealedKeyRecord {

@@ -29,4 +29,16 @@ export interface SealedKeyStore {
   get(keyId: string): Promise<SealedKeyRecord | undefined>;
   /** Returns whether a record was there. */
   delete(keyId: string): Promise<boolean>;
+  /**
+   * Up to `limit` ids of records whose seal names a master key version other than `version` (byte 1
+   * of `sealed`, see sealing.ts): what master-key rotation still has to re-seal.
+   */
+  keyIdsNotSealedWith(version: number, limit: number): Promise<string[]>;
+  /** How many records are sealed under master key `version`. */
+  countSealedWith(version: number): Promise<number>;
+  /**
+   * Replaces `sealed` only while it still equals `expected` (compare and swap, so a concurrent
+   * re-seal or destroy is never overwritten). Returns whether it replaced.
+   */
+  replaceSealed(keyId: string, expected: Uint8Array, replacement: Uint8Array): Promise<boolean>;
 }

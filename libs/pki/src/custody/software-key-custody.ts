@@ -143,6 +143,53 @@ export class SoftwareKeyCustody implements KeyCustody {
     }
   }
 
+  /**
+   * Master-key rotation: re-seals every record not sealed under the current master key (the data key
+   * is unwrapped with the old version and the body re-sealed under the current one; the public
+   * metadata stays). Records destroyed or re-sealed meanwhile by another replica are skipped.
+   * Returns how many were re-sealed.
+   */
+  async resealAll(batchSize = 100): Promise<{ resealed: number }> {
+    const current = this.options.masterKey;
+    let resealed = 0;
+    const seen = new Set<string>();
+    for (;;) {
+      const keyIds = (
+        await this.options.store.keyIdsNotSealedWith(current.version, batchSize + seen.size)
+      ).filter((keyId) => !seen.has(keyId));
+      if (keyIds.length === 0) return { resealed };
+      for (const keyId of keyIds) {
+        seen.add(keyId);
+        const record = await this.options.store.get(keyId);
+        if (!record) continue;
+        const pkcs8 = unsealPrivateKey(record.sealed, record, (version) => this.masterKeys.get(version));
+        try {
+          const sealed = sealPrivateKey(pkcs8, record, current);
+          if (await this.options.store.replaceSealed(keyId, record.sealed, sealed)) resealed++;
+        } finally {
+          pkcs8.fill(0);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether an old master key version can be dropped from configuration: refused with
+   * `master-key-in-use` while any record is still sealed under it (run resealAll first).
+   */
+  async assertMasterKeyRetirable(version: number): Promise<void> {
+    if (version === this.options.masterKey.version) {
+      throw new KeyCustodyError('master-key-in-use', `master key version ${version} is the current one`);
+    }
+    const count = await this.options.store.countSealedWith(version);
+    if (count > 0) {
+      throw new KeyCustodyError(
+        'master-key-in-use',
+        `${count} key(s) are still sealed under master key version ${version}; re-seal them first`,
+      );
+    }
+  }
+
   private async takeIntoCustody(
     keyId: string,
     purpose: string,

@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { type Provider } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
 import { PostgresSealedKeyStore } from '@ztp/persistence';
-import { type KeyCustody, SoftwareKeyCustody } from '@ztp/pki';
+import {
+  type KeyCustody,
+  KeyCustodyError,
+  Pkcs11KeyCustody,
+  RoutingKeyCustody,
+  SoftwareKeyCustody,
+} from '@ztp/pki';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../tokens';
 import { CLOCK, type Clock } from './clock';
@@ -10,8 +17,9 @@ import { CLOCK, type Clock } from './clock';
 export const KEY_CUSTODY = Symbol('KEY_CUSTODY');
 
 /**
- * The software adapter: private keys sealed under the configured master key, records in the
- * `sealed_key` table. An HSM or KMS adapter replaces this provider and nothing else.
+ * The software custody (private keys sealed under the configured master key, records in the
+ * `sealed_key` table), and with KEY_CUSTODY=pkcs11 a PKCS#11 token for the long-lived key classes in
+ * front of it (RoutingKeyCustody: Owner2Keys stay in software, keys are found in either).
  */
 export const keyCustodyProvider: Provider = {
   provide: KEY_CUSTODY,
@@ -23,10 +31,52 @@ export const keyCustodyProvider: Provider = {
   ): KeyCustody | undefined => {
     // Preview mode (OpenAPI generation) has no configuration and never signs.
     if (!config) return undefined;
-    return new SoftwareKeyCustody({
-      store: new PostgresSealedKeyStore(dataSource),
-      masterKey: { version: 1, key: new Uint8Array(Buffer.from(config.keyCustody.masterKey, 'base64')) },
-      now: () => clock.now(),
-    });
+    const now = () => clock.now();
+    const software = softwareKeyCustody(config, dataSource, now);
+    const longLived = config.keyCustodyLongLived;
+    if (longLived.kind === 'software') return software;
+    return new RoutingKeyCustody(
+      new Pkcs11KeyCustody({
+        modulePath: longLived.modulePath,
+        tokenLabel: longLived.tokenLabel,
+        slotId: longLived.slotId,
+        pin: readPin(longLived.pinFile),
+        now,
+      }),
+      software,
+    );
   },
 };
+
+/**
+ * The software custody with every configured master key: KEY_CUSTODY_MASTER_KEY as the current
+ * version (new seals), KEY_CUSTODY_PREVIOUS_MASTER_KEYS only for unsealing until `npm run custody --
+ * reseal` has moved their records to the current version.
+ */
+export function softwareKeyCustody(
+  config: AppConfig,
+  dataSource: DataSource,
+  now: () => Date,
+): SoftwareKeyCustody {
+  const bytes = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64'));
+  return new SoftwareKeyCustody({
+    store: new PostgresSealedKeyStore(dataSource),
+    masterKey: {
+      version: config.keyCustodyMasterKeys.currentVersion,
+      key: bytes(config.keyCustody.masterKey),
+    },
+    retiredMasterKeys: config.keyCustodyMasterKeys.previous.map((previous) => ({
+      version: previous.version,
+      key: bytes(previous.key),
+    })),
+    now,
+  });
+}
+
+function readPin(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (cause) {
+    throw new KeyCustodyError('token-error', `cannot read the PKCS#11 PIN file ${file}`, { cause });
+  }
+}
