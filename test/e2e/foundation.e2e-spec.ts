@@ -187,3 +187,37 @@ describe(`npm start: all apps in one process (${process.env['DATABASE_URL'] ? 'D
     expect(await launcher.stop()).toBe(0);
   });
 });
+
+describe('npm start on a busy port', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-busy-port-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('exits with 1 and one line naming the port variable, no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    // The embedded database: the port is refused after the database opens, whichever it is.
+    const inherited = { ...process.env };
+    delete inherited['DATABASE_URL'];
+    delete inherited['REDIS_URL'];
+    const launcher = new Launcher({
+      ...inherited,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      RENDEZVOUS_PORT: String(await freePort()),
+      VOUCHER_SERVICE_PORT: String(port),
+      OWNER_ONBOARDING_PORT: String(await freePort()),
+      QUEUE_PREFIX: `e2e${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      expect(await launcher.exited).toBe(1);
+    } finally {
+      launcher.kill();
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const line = `voucher-service cannot listen on 127.0.0.1:${port}: the port is already in use by another process (set VOUCHER_SERVICE_PORT or HOST)`;
+    expect(launcher.log.trim().split('\n').at(-1)).toBe(line);
+    expect(launcher.log).not.toMatch(/\n\s+at /);
+  }, 90_000);
+});

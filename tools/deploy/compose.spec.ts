@@ -26,12 +26,12 @@ const services = obj(compose['services'], 'services');
 const service = (name: string) => obj(services[name], `services.${name}`);
 const ZTP_SERVICES = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate'];
 const MASTER_KEY = randomBytes(32).toString('base64');
+const RENDEZVOUS_URL = 'https://rv.example.net';
+/** What an operator must put in deploy/.env: the file has no default for either. */
+const REQUIRED = { KEY_CUSTODY_MASTER_KEY: MASTER_KEY, RENDEZVOUS_PUBLIC_URL: RENDEZVOUS_URL };
 
-/** A service's environment as the container receives it, with only the master key supplied. */
-function resolvedEnvironment(
-  name: string,
-  env: Record<string, string> = { KEY_CUSTODY_MASTER_KEY: MASTER_KEY },
-) {
+/** A service's environment as the container receives it, with only the required variables supplied. */
+function resolvedEnvironment(name: string, env: Record<string, string> = REQUIRED) {
   const raw = obj(service(name)['environment'], `${name}.environment`);
   return Object.fromEntries(
     Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), env)]),
@@ -107,13 +107,24 @@ describe('deploy/docker-compose.yml', () => {
       expect(config.queue).toMatchObject({ kind: 'redis', url: 'redis://redis:6379' });
       expect(config.http.host).toBe('0.0.0.0');
       expect(config.keyCustody).toEqual({ masterKey: MASTER_KEY, source: 'environment' });
+      expect(config.apps.rendezvous.publicUrl).toBe(RENDEZVOUS_URL);
     }
   });
 
   it('refuses to start without a master key instead of inventing one', () => {
     const raw = str(obj(service('migrate')['environment'], 'env')['KEY_CUSTODY_MASTER_KEY'], 'key');
     expect(requiredVariables(raw)).toEqual(['KEY_CUSTODY_MASTER_KEY']);
-    expect(() => resolvedEnvironment('rendezvous', {})).toThrow(MissingVariableError);
+    expect(() => resolvedEnvironment('rendezvous', { RENDEZVOUS_PUBLIC_URL: RENDEZVOUS_URL })).toThrow(
+      MissingVariableError,
+    );
+  });
+
+  it('has no localhost default for the rendezvous URL devices are given at DI', () => {
+    const raw = str(obj(service('migrate')['environment'], 'env')['RENDEZVOUS_PUBLIC_URL'], 'url');
+    expect(requiredVariables(raw)).toEqual(['RENDEZVOUS_PUBLIC_URL']);
+    expect(() => resolvedEnvironment('voucher-service', { KEY_CUSTODY_MASTER_KEY: MASTER_KEY })).toThrow(
+      MissingVariableError,
+    );
   });
 
   it('publishes each app on its configured port and checks readiness with the image script', () => {
@@ -198,7 +209,7 @@ describe.skipIf(cli === undefined)(
     }
 
     it('accepts the file and resolves the environment of every service', () => {
-      const result = runConfig({ KEY_CUSTODY_MASTER_KEY: MASTER_KEY });
+      const result = runConfig(REQUIRED);
       expect(result.stderr).not.toMatch(/error|invalid/i);
       expect(result.status).toBe(0);
       const resolved = obj(obj(parseYaml(result.stdout), 'config')['services'], 'services');
@@ -209,10 +220,14 @@ describe.skipIf(cli === undefined)(
       }
     });
 
-    it('rejects the file when KEY_CUSTODY_MASTER_KEY is not set', () => {
-      const result = runConfig({});
-      expect(result.status).not.toBe(0);
-      expect(result.stderr).toContain('KEY_CUSTODY_MASTER_KEY');
+    it('rejects the file when KEY_CUSTODY_MASTER_KEY or RENDEZVOUS_PUBLIC_URL is not set', () => {
+      for (const missing of Object.keys(REQUIRED)) {
+        const result = runConfig(
+          Object.fromEntries(Object.entries(REQUIRED).filter(([name]) => name !== missing)),
+        );
+        expect(result.status, missing).not.toBe(0);
+        expect(result.stderr).toContain(missing);
+      }
     });
   },
 );

@@ -6,6 +6,7 @@ import {
   type AppDescriptor,
   createApp,
   createWorkerContext,
+  listenApp,
   NestLoggerAdapter,
   type Runtime,
   startRuntime,
@@ -48,7 +49,7 @@ export async function startStandalone(config: AppConfig, logger: Logger): Promis
       const app = await createApp(descriptor, runtime, nestLogger);
       apps.push(app);
       const { port, publicUrl } = descriptor.endpoint(config);
-      await app.listen(port, config.http.host);
+      await listenApp(app, descriptor, port, config.http.host);
       hosted.push({ descriptor, localUrl: `http://${localHost(config.http.host)}:${port}`, publicUrl });
     }
     worker = await createWorkerContext(runtime, WORKER_MODULE, nestLogger);

@@ -274,6 +274,17 @@ export const configSchema = z
         message: 'must not repeat KEY_CUSTODY_MASTER_KEY_VERSION',
       });
     }
+    // Production never falls back to http://127.0.0.1:<port> for an address devices are given.
+    if (env.NODE_ENV === 'production') {
+      for (const [name, usedIn] of devicePublicUrls(env)) {
+        if (env[name] === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `is required when NODE_ENV=production (it goes into ${usedIn}); set it to the URL devices reach`,
+          });
+      }
+    }
     const seen = new Map<number, string>();
     for (const name of APP_PORT_VARIABLES) {
       const other = seen.get(env[name]);
@@ -284,6 +295,16 @@ export const configSchema = z
     }
   })
   .transform(toConfig);
+
+/** The public URLs that end up in what devices are given, with where they end up. */
+function devicePublicUrls(env: Environment): [EnvironmentVariable, string][] {
+  const urls: [EnvironmentVariable, string][] = [
+    ['RENDEZVOUS_PUBLIC_URL', 'the RendezvousInfo written at DI and the rendezvous directives'],
+  ];
+  if (env.DEMO_SEED === 'on')
+    urls.push(['OWNER_ONBOARDING_PUBLIC_URL', "the demo owner's onboarding address registered by TO0"]);
+  return urls;
+}
 
 export type ParsedConfig = z.output<typeof configSchema>;
 

@@ -179,6 +179,26 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: '0:abc' })).toMatch(/version:base64/);
   });
 
+  it('refuses production without the public URL devices are given, never falling back to 127.0.0.1', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/ztp',
+      KEY_CUSTODY_MASTER_KEY: KEY,
+    };
+    expect(problemsOf(production)).toBe(
+      'Invalid configuration: RENDEZVOUS_PUBLIC_URL is required when NODE_ENV=production (it goes into the ' +
+        'RendezvousInfo written at DI and the rendezvous directives); set it to the URL devices reach',
+    );
+    expect(
+      problemsOf({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example', DEMO_SEED: 'on' }),
+    ).toMatch(/^Invalid configuration: OWNER_ONBOARDING_PUBLIC_URL is required when NODE_ENV=production/);
+    const config = loadConfig({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example' });
+    expect(config.apps.rendezvous.publicUrl).toBe('https://rv.example');
+    expect(loadConfig({ ...production, NODE_ENV: 'development' }).apps.rendezvous.publicUrl).toBe(
+      'http://127.0.0.1:8040',
+    );
+  });
+
   it('never echoes a secret and hides URL passwords', () => {
     const message = problemsOf({ KEY_CUSTODY_MASTER_KEY: 'c2hvcnQ=', REDIS_URL: 'http://u:hunter2@cache' });
     expect(message).toContain('KEY_CUSTODY_MASTER_KEY must be base64 of exactly 32 bytes (got 8 characters)');

@@ -1,6 +1,7 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
 export { createApp, createOpenApiDocument } from './app/create-app';
 export { PlatformModule } from './app/platform.module';
+export { listenApp } from './app/listen';
 export { runApp } from './app/run-app';
 export { runWorker } from './app/run-worker';
 export { createWorkerContext } from './app/worker-context';
@@ -17,7 +18,7 @@ export { createRootLogger } from './logging/root-logger';
 export { METRICS_REGISTRY } from './metrics/metrics.module';
 export { buildOpenApiDocument, serializeOpenApiDocument } from './openapi/openapi-document';
 export { migrateAll, openDatabase, type OpenDatabase } from './runtime/database';
-export { runMain, StartupError } from './runtime/run-main';
+export { runMain, StartupError, startupFailureLine } from './runtime/run-main';
 export { startRuntime, type Runtime, type StartRuntimeOptions } from './runtime/runtime';
 export { stopOnSignal } from './runtime/shutdown';
 export { APP_CONFIG, APP_DESCRIPTOR } from './tokens';

@@ -84,6 +84,17 @@ describe(`apps on the platform runtime (${process.env['DATABASE_URL'] ? 'DATABAS
     expect(b.body).toMatchObject({ app: 'voucher-service', installationId: a.body.installationId });
   });
 
+  it('names the service on GET / and links its docs, which are served there', async () => {
+    const index = await request(first.getHttpServer()).get('/').expect(200);
+    expect(index.body).toMatchObject({
+      service: 'rendezvous',
+      links: { docs: '/docs', openapi: '/docs-json' },
+    });
+    const openapi = await request(first.getHttpServer()).get(index.body.links.openapi).expect(200);
+    expect(openapi.body.info.title).toBe(index.body.title);
+    await request(first.getHttpServer()).get(index.body.links.docs).redirects(1).expect(200);
+  });
+
   it('keeps one metrics registry per app', async () => {
     await request(first.getHttpServer()).get('/info').set('X-Request-Id', 'only-first');
     const firstMetrics = (await request(first.getHttpServer()).get('/metrics')).text;

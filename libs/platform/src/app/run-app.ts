@@ -6,6 +6,7 @@ import { startRuntime } from '../runtime/runtime';
 import { stopOnSignal } from '../runtime/shutdown';
 import { type AppDescriptor } from './app-descriptor';
 import { createApp } from './create-app';
+import { listenApp } from './listen';
 
 /**
  * Runs one app alone (production: one app per container, scaled horizontally). Needs DATABASE_URL,
@@ -24,7 +25,7 @@ export async function runApp(descriptor: AppDescriptor): Promise<void> {
   const { port, publicUrl } = descriptor.endpoint(config);
   try {
     const app = await createApp(descriptor, runtime, new NestLoggerAdapter(logger));
-    await app.listen(port, config.http.host);
+    await listenApp(app, descriptor, port, config.http.host);
     logger.info({ port, host: config.http.host, publicUrl }, `${descriptor.name} listening`);
     stopOnSignal(
       async () => {

@@ -40,8 +40,54 @@ class InfoController {
   }
 }
 
+class ServiceLinks {
+  @ApiProperty({ example: '/docs', description: 'Interactive API documentation (Swagger UI)' })
+  docs!: string;
+  @ApiProperty({ example: '/docs-json', description: 'The OpenAPI document' })
+  openapi!: string;
+  @ApiProperty({ example: '/health' })
+  health!: string;
+  @ApiProperty({ example: '/metrics' })
+  metrics!: string;
+  @ApiProperty({ example: '/info' })
+  info!: string;
+}
+
+class ServiceIndex {
+  @ApiProperty({ example: 'rendezvous' })
+  service!: string;
+  @ApiProperty({ example: 'ZTP rendezvous' })
+  title!: string;
+  @ApiProperty()
+  description!: string;
+  @ApiProperty({ example: '0.1.0' })
+  version!: string;
+  @ApiProperty({ type: ServiceLinks })
+  links!: ServiceLinks;
+}
+
+/** `GET /`: whoever opens the bare address learns which service answers and where its docs are. */
+@ApiTags('platform')
+@Controller()
+class ServiceIndexController {
+  constructor(@Inject(APP_DESCRIPTOR) private readonly descriptor: AppDescriptor) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Which service answers here, and links to its documentation' })
+  @ApiOkResponse({ type: ServiceIndex })
+  index(): ServiceIndex {
+    return {
+      service: this.descriptor.name,
+      title: this.descriptor.title,
+      description: this.descriptor.description,
+      version: PRODUCT_VERSION,
+      links: { docs: '/docs', openapi: '/docs-json', health: '/health', metrics: '/metrics', info: '/info' },
+    };
+  }
+}
+
 @Module({
   imports: [TypeOrmModule.forFeature([InstallationEntity])],
-  controllers: [InfoController],
+  controllers: [ServiceIndexController, InfoController],
 })
 export class InfoModule {}
