@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 // Three tiers (see CONTRIBUTING.md):
 //   unit         *.spec.ts beside the code; no database, no network
-//   integration  *.int-spec.ts; a real Postgres (embedded PGlite unless DATABASE_URL) and queue
+//   integration  *.int-spec.ts; a real PostgreSQL (DATABASE_URL's, else one embedded server per run) and queue
 //   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
 //   interop      test/interop/**/*.interop-spec.ts; against go-fdo's binaries (npm run test:interop)
 const alias = {
@@ -18,6 +18,8 @@ const alias = {
   '@ztp/fdo-client': new URL('./libs/fdo-client/src/index.ts', import.meta.url).pathname,
   '@ztp/device-sim': new URL('./apps/device-sim/src/index.ts', import.meta.url).pathname,
 };
+
+const embeddedTestServer = './libs/persistence/src/testing/embedded-test-server.global-setup.ts';
 
 const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
@@ -46,6 +48,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          globalSetup: [embeddedTestServer],
         },
       },
       {
@@ -57,6 +60,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          globalSetup: [embeddedTestServer],
         },
       },
       {

@@ -9,7 +9,7 @@ import { type BenchCase } from './types';
 
 /**
  * The voucher ledger over HTTP on loopback (voucher service in this process; DATABASE_URL when
- * set, else an embedded PGlite). `ledger.import`: vouchers imported per second in bulk requests of
+ * set, else an embedded PostgreSQL server). `ledger.import`: vouchers imported per second in bulk requests of
  * BATCH vouchers (PEM; each with one P-256 entry to the importer's owner key, so every import
  * verifies a signature), all or nothing, one transaction per request. `ledger.transfer`: complete
  * hand-overs per second, each a transfer (signed in key custody) plus its acceptance by the
@@ -91,7 +91,7 @@ export const benchmarks: BenchCase<ImportCtx | TransferCtx>[] = [
       c.cpuMicros += used.user + used.system;
       c.imported += BATCH;
     },
-    // CPU time per imported voucher, all threads of this process (client, server, PGlite and the
+    // CPU time per imported voucher, all threads of this process (client, server and the
     // verification threads): what an import costs whatever else the machine runs.
     extra: (ctx) => {
       const c = ctx as ImportCtx;

@@ -65,7 +65,7 @@ import { type BenchCase } from './types';
  * (ES256), ECDH256, A128GCM, ServiceInfo = devmod only (no owner modules: each device's bundle is
  * empty, rendered before the run), a new Owner2Key per device and the replacement voucher written
  * to the ledger at Done. rendezvous and owner-onboarding run in one child process (their own event
- * loop; on DATABASE_URL when set, else on an embedded PGlite in that process); this process runs the
+ * loop; on DATABASE_URL when set, else on an embedded PostgreSQL server in that process); this process runs the
  * devices. server_cpu_ms_per_op is that child's CPU per onboarding, client_cpu_ms_per_op this
  * process's, db_cpu_ms_per_op the PostgreSQL server processes' (when readable, DATABASE_URL only).
  * BENCH_ONBOARD_DEVICES sets the fleet size (each device onboards once); BENCH_CPU_PROF=<file>

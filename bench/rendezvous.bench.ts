@@ -8,7 +8,7 @@ import { type BenchCase } from './types';
 
 /**
  * The rendezvous server under load, on loopback: the app runs in a child process (its own core and
- * event loop, as in production; on DATABASE_URL when set, else on an embedded PGlite in that
+ * event loop, as in production; on DATABASE_URL when set, else on an embedded PostgreSQL server in that
  * process) and this process is the client, so both share this machine's cores.
  * `rv.to1`: complete TO1 exchanges (30 -> 31 -> 32 -> 33) per second, by DEVICES registered devices
  * in turn, each with its own P-256 key signing the EAT. A device comes round again only after

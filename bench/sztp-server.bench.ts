@@ -9,7 +9,7 @@ import { type BenchCase } from './types';
 
 /**
  * The SZTP bootstrap server under load, as devices meet it: owner onboarding runs in a child process
- * (its own core and event loop; DATABASE_URL when set, else an embedded PGlite in that process) with
+ * (its own core and event loop; DATABASE_URL when set, else an embedded PostgreSQL server in that process) with
  * its HTTPS listener, and this process is the client. `sztp.bootstrap`: get-bootstrapping-data
  * answers per second, each signed with the owner's P-256 key (CMS SignedData over the onboarding
  * information: boot image with hash, scripts, configuration) with the owner-certificate artifact and

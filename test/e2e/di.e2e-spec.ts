@@ -76,7 +76,7 @@ function deviceSimProcess(args: string[]): Promise<{ code: number | null; stdout
   });
 }
 
-describe(`FDO DI end to end: voucher service + device simulator (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`FDO DI end to end: voucher service + device simulator (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-di-'));
   const operatorKey = generateApiKey().key;
   const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;

@@ -74,7 +74,7 @@ class Launcher {
   }
 }
 
-describe(`npm start: all apps in one process (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'}${
+describe(`npm start: all apps in one process (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'}${
   process.env['REDIS_URL'] ? ', Redis' : ''
 })`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-foundation-'));

@@ -123,7 +123,7 @@ interface Received {
   body: string;
 }
 
-describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-ledger-'));
   const operator = generateApiKey().key;
   const issuer = 'https://login.example.test';

@@ -119,7 +119,7 @@ interface Pair {
   deviceKey: KeyObject;
 }
 
-describe(`FDO onboarding end to end (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`FDO onboarding end to end (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-onboarding-'));
   let serverDatabase: TestDatabase | undefined;
   let runtime: Runtime;
@@ -177,7 +177,7 @@ describe(`FDO onboarding end to end (${process.env['DATABASE_URL'] ? 'DATABASE_U
   });
 
   afterAll(async () => {
-    // Jobs first: a job inside a transaction would hold up the other connections (embedded database).
+    // Jobs first: a job still running would lose its connections under it.
     await worker?.close();
     await Promise.all(apps.map((app) => app.close()));
     apps = [];

@@ -101,7 +101,7 @@ async function eventually<T>(
   }
 }
 
-describe(`automatic TO0 end to end (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'}${
+describe(`automatic TO0 end to end (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'}${
   process.env['REDIS_URL'] ? ', Redis' : ''
 })`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-e2e-rendezvous-'));

@@ -54,7 +54,7 @@ function bufferIo(): SimIo & { out: string; err: string } {
   return io;
 }
 
-describe(`SZTP end to end: simulator -> rendezvous redirect -> owner onboarding (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`SZTP end to end: simulator -> rendezvous redirect -> owner onboarding (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ztp-e2e-sztp-'));
   const file = (name: string) => join(dir, name);
   let serverDatabase: TestDatabase | undefined;

@@ -5,7 +5,7 @@ import { type Standalone } from './launcher';
 export function startupBanner(config: AppConfig, standalone: Standalone, readyAfterSeconds: number): string {
   const database =
     config.database.kind === 'embedded'
-      ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`
+      ? `embedded PostgreSQL server in ${config.database.dataDir}`
       : 'DATABASE_URL';
   const queues = config.queue.kind === 'redis' ? 'Redis (REDIS_URL)' : 'PostgreSQL';
   const width = Math.max(...standalone.apps.map((app) => app.descriptor.name.length));

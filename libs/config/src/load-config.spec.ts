@@ -28,7 +28,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
     expect(config.nodeEnv).toBe('development');
     expect(config.logLevel).toBe('info');
-    expect(config.database).toEqual({ kind: 'embedded', dataDir: join(dataDir, 'pglite') });
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: join(dataDir, 'postgres') });
     expect(config.queue).toEqual({ kind: 'postgres', prefix: 'ztp' });
     expect(config.http).toEqual({ host: '127.0.0.1', maxBodyBytes: 1048576, shutdownTimeoutMs: 10000 });
     expect(config.apps.rendezvous).toEqual({ port: 8040, publicUrl: 'http://127.0.0.1:8040' });

@@ -25,7 +25,7 @@ export function buildDataSourceOptions(options: DatabaseConnectionOptions): Data
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
-    // gen_random_uuid() is built into PostgreSQL >= 13; no extension to install (PGlite has none).
+    // gen_random_uuid() is built into PostgreSQL >= 13; no extension to install.
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     // Passed to pg.Pool: a connection lost while a client is checked out must not crash the process.

@@ -7,8 +7,11 @@ export {
   PendingMigrationsError,
   type DatabaseConnectionOptions,
 } from './data-source';
-export { EmbeddedDatabaseBusyError } from './embedded/data-dir-lock';
-export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/embedded-postgres';
+export {
+  EmbeddedDatabaseBusyError,
+  EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+} from './embedded/embedded-postgres';
 export { ENTITIES, InstallationEntity } from './entities';
 export { MIGRATIONS } from './migrations';
 export { PersistenceModule } from './persistence.module';

@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from './index';
 
-describe(`persistence on ${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'}`, () => {
+describe(`persistence on ${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'}`, () => {
   let database: TestDatabase;
   let dataSource: DataSource;
 

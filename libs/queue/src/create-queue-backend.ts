@@ -6,13 +6,11 @@ import { type QueueBackend } from './queue-backend';
 export interface QueueDatabase {
   /** postgres:// URL of the app database (used when the queues live in PostgreSQL). */
   url: string;
-  /** It is the embedded PGlite (see PostgresBackendOptions.embedded). */
-  embedded: boolean;
 }
 
 /** Redis when REDIS_URL is set, otherwise BullMQ's PostgreSQL backend on the app database. */
 export function createQueueBackend(queue: AppConfig['queue'], database: QueueDatabase): QueueBackend {
   return queue.kind === 'redis'
     ? new RedisBackend(queue.url, queue.prefix)
-    : new PostgresBackend({ url: database.url, embedded: database.embedded });
+    : new PostgresBackend({ url: database.url });
 }

@@ -9,7 +9,7 @@ export { QueueModule } from './nest/queue.module';
 export { QUEUE_BACKEND } from './nest/tokens';
 export { type JobHandler, type QueueBackend, type WorkerOptions } from './queue-backend';
 export { defineQueue, type JobDataOf, type JobResultOf, type QueueDefinition } from './queue-definition';
-export { assertQueueSchemaNotShadowed, migrateQueueSchema, QueueSchemaShadowedError } from './queue-schema';
+export { migrateQueueSchema } from './queue-schema';
 export { QUEUES } from './queues';
 export * from './webhooks';
 export * from './onboarding';

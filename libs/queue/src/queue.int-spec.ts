@@ -2,18 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type Job } from 'bullmq';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
 import {
-  assertQueueSchemaNotShadowed,
   defineQueue,
   JobQueues,
   migrateQueueSchema,
   PostgresBackend,
   QUEUE_BACKEND,
   QueueModule,
-  QueueSchemaShadowedError,
   QueueWorkersModule,
   RedisBackend,
   type JobProcessor,
@@ -72,14 +69,14 @@ function behavesAsAQueue(backend: () => QueueBackend) {
   });
 }
 
-describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   let database: TestDatabase;
   let backend: PostgresBackend;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    await migrateQueueSchema(database.url, { embedded: database.kind === 'embedded' });
-    backend = new PostgresBackend({ url: database.url, embedded: database.kind === 'embedded' });
+    await migrateQueueSchema(database.url);
+    backend = new PostgresBackend({ url: database.url });
   });
   afterAll(async () => {
     await backend?.close();
@@ -87,21 +84,6 @@ describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ?
   });
 
   behavesAsAQueue(() => backend);
-
-  it('is not shadowed by the entity tables, and detects a table that would shadow it', async () => {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await expect(assertQueueSchemaNotShadowed(client)).resolves.toBeUndefined();
-      await client.query('CREATE TABLE public.job (id int)');
-      const failure = await assertQueueSchemaNotShadowed(client).catch((err: unknown) => err);
-      expect(failure).toBeInstanceOf(QueueSchemaShadowedError);
-      expect((failure as QueueSchemaShadowedError).names).toEqual(['job']);
-    } finally {
-      await client.query('DROP TABLE IF EXISTS public.job');
-      await client.end();
-    }
-  });
 
   it('wires producers and processors into Nest', async () => {
     @Injectable()

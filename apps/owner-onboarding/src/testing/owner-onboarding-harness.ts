@@ -20,7 +20,7 @@ export interface OwnerOnboardingInstance {
 
 /**
  * owner-onboarding on the platform runtime for integration tests: a fresh migrated database
- * (DATABASE_URL's server when set, else the embedded PGlite), any number of app instances on it
+ * (DATABASE_URL's server when set, else the test run's embedded PostgreSQL server), any number of app instances on it
  * (to show that any replica serves any TO2 message), a data source and a key custody for seeding.
  */
 export interface OwnerOnboardingHarness {

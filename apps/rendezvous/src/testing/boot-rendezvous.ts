@@ -20,7 +20,7 @@ export interface BootedRendezvous {
 /**
  * The rendezvous app on a random loopback port, for integration tests and the benchmark: on a fresh
  * database on DATABASE_URL when set (Redis too when REDIS_URL is set), otherwise on an embedded
- * PGlite in a temporary DATA_DIR. `env` adds or overrides variables (e.g. rate limits).
+ * PostgreSQL server on a temporary DATA_DIR. `env` adds or overrides variables (e.g. rate limits).
  */
 export async function bootRendezvous(env: NodeJS.ProcessEnv = {}): Promise<BootedRendezvous> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-rendezvous-'));

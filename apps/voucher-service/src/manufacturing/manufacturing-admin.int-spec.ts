@@ -78,24 +78,20 @@ describe('InitializeManufacturerPki', () => {
     expect(await dataSource.getRepository(SealedKeyEntity).count()).toBe(sealedBefore);
   });
 
-  // Real PostgreSQL only: the embedded server interleaves concurrent non-transactional queries.
-  it.runIf(process.env['DATABASE_URL'])(
-    'lets two concurrent initialisations end with one PKI and destroys the loser’s keys',
-    async () => {
-      const tenant = await harness.newManufacturer('pki-race');
-      const sealedBefore = await dataSource.getRepository(SealedKeyEntity).count();
-      const results = await Promise.allSettled([
-        harness.initializePki.execute({ tenantId: tenant.id, actor: 'a' }),
-        harness.initializePki.execute({ tenantId: tenant.id, actor: 'b' }),
-      ]);
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-      const failure = results.find((result) => result.status === 'rejected') as
-        PromiseRejectedResult | undefined;
-      expect((failure!.reason as ManufacturingError).code).toBe('pki-exists');
-      expect(await dataSource.getRepository(SealedKeyEntity).count()).toBe(sealedBefore + 3);
-      expect(await auditTypes(tenant.id)).toEqual(['manufacturer.pki-initialized']);
-    },
-  );
+  it('lets two concurrent initialisations end with one PKI and destroys the loser’s keys', async () => {
+    const tenant = await harness.newManufacturer('pki-race');
+    const sealedBefore = await dataSource.getRepository(SealedKeyEntity).count();
+    const results = await Promise.allSettled([
+      harness.initializePki.execute({ tenantId: tenant.id, actor: 'a' }),
+      harness.initializePki.execute({ tenantId: tenant.id, actor: 'b' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const failure = results.find((result) => result.status === 'rejected') as
+      PromiseRejectedResult | undefined;
+    expect((failure!.reason as ManufacturingError).code).toBe('pki-exists');
+    expect(await dataSource.getRepository(SealedKeyEntity).count()).toBe(sealedBefore + 3);
+    expect(await auditTypes(tenant.id)).toEqual(['manufacturer.pki-initialized']);
+  });
 
   it('can take an existing owner key of the tenant as voucher key, and refuses a stranger’s', async () => {
     const tenant = await harness.newManufacturer('pki-existing-key');

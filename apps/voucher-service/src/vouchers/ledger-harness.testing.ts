@@ -21,7 +21,7 @@ export interface LedgerTenant {
 }
 
 /**
- * The voucher service alone on a fresh database (DATABASE_URL when set, else an embedded PGlite in
+ * The voucher service alone on a fresh database (DATABASE_URL when set, else an embedded PostgreSQL server in
  * a temp DATA_DIR), listening on a random loopback port, with a bootstrap operator key. For
  * integration tests and benchmarks of the ledger API.
  */

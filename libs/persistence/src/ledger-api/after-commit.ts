@@ -13,8 +13,8 @@ const ACTIONS = 'ztp.afterCommit';
 /**
  * Runs `action` once the transaction of `manager` has committed (never if it rolls back). For work that must not happen inside the
  * transaction: enqueueing jobs, or signing through key custody, both of which use other database
- * connections (on the embedded database a second connection waits for the open transaction, so
- * doing them inside it would deadlock). Actions run in the background; the caller plans for one
+ * connections (doing them inside it would hold its locks and a pooled connection meanwhile, and
+ * act on data that may still roll back). Actions run in the background; the caller plans for one
  * being lost with the process (a sweep picks its work up later).
  * Needs `installAfterCommit(dataSource)` once per data source.
  */

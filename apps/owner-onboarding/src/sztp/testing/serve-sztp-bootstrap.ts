@@ -18,7 +18,7 @@ import { OWNER_ONBOARDING_APP } from '../../owner-onboarding.app';
 
 /**
  * Owner onboarding alone in this process for the benchmark, as a device meets it: its SZTP HTTPS
- * listener, on a fresh database (DATABASE_URL when set, else an embedded PGlite) seeded with an
+ * listener, on a fresh database (DATABASE_URL when set, else an embedded PostgreSQL server) seeded with an
  * owner, a MASA and DEVICES devices holding vouchers, and a default onboarding profile. Writes the
  * devices' IDevIDs and the trust anchors to a temporary folder and prints one JSON line
  * `{"url","dir","devices"}` once it listens; stops on SIGTERM. A child process, so the server has
