@@ -18,8 +18,8 @@ export interface TestToken {
 
 /**
  * A fresh SoftHSM2 token in its own temporary folder with its own SOFTHSM2_CONF (set in this process's
- * environment, which the module reads at C_Initialize). Fails, never skips, when SoftHSM2 is missing:
- * CI installs it (.ci/run), and so must a developer who runs these tests (apt-get install softhsm2).
+ * environment, which the module reads at C_Initialize). Fails when SoftHSM2 is missing; the
+ * tests skip without it outside CI, and CI installs it (.ci/run).
  */
 export function createSoftHsmToken(label = 'ztp-test'): TestToken {
   if (!existsSync(SOFTHSM2_MODULE)) {
