@@ -192,13 +192,15 @@ export function installFdoEndpoint(
   },
   endpoint: FdoEndpoint,
 ): void {
-  const [appListener, ...others] = server.listeners('request') as ((
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void)[];
-  if (!appListener || others.length) throw new Error('expected exactly one request listener (the app)');
+  // The app's listener was added when the server was made; anything prepended since (limitConnections'
+  // per-connection guard) runs first for every request, FDO messages included.
+  const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  const appListener = listeners.at(-1);
+  if (!appListener) throw new Error('expected the app to listen for requests');
+  const before = listeners.slice(0, -1);
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
+    for (const listener of before) listener(req, res);
     if (!endpoint.handle(req, res)) appListener(req, res);
   });
 }
