@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,8 @@ describe.runIf(missing === undefined)('go-fdo client -> our services (fresh npm 
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'ztp-interop-'));
+    // The embedded PostgreSQL runs as the `postgres` user when we are root: it must traverse to DATA_DIR.
+    chmodSync(work, 0o711);
     app = await startEmbedded(join(work, 'data'));
     operatorKey = demoKey(app.credentials, 'operator');
     ownerKey = demoKey(app.credentials, 'demo-owner');
