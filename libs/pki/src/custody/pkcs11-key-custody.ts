@@ -3,8 +3,9 @@ import * as pkcs11 from 'pkcs11js';
 import { SigAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
-import { defaultSigAlgForSpec, isKeySpec, type KeySpec, keySpecOf, sigAlgFitsKeySpec } from '../key-spec';
+import { isKeySpec, type KeySpec, keySpecOf } from '../key-spec';
 import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
+import { chooseSigningAlg } from './signing-alg';
 
 export interface Pkcs11KeyCustodyOptions {
   /** Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so). */
@@ -187,13 +188,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
 
   async signer(keyId: string, alg?: SigAlg): Promise<Signer> {
     const info = await this.describeKey(keyId);
-    const chosen = alg ?? defaultSigAlgForSpec(info.spec);
-    if (!sigAlgFitsKeySpec(chosen, info.spec)) {
-      throw new KeyCustodyError(
-        'unsupported-algorithm',
-        `algorithm ${chosen} does not fit ${info.spec} key ${keyId}`,
-      );
-    }
+    const chosen = chooseSigningAlg(keyId, info.spec, alg);
     const { mechanism, input, outputLength } = signingMechanism(chosen, info.spec);
     return {
       alg: chosen,

@@ -10,11 +10,12 @@ import { promisify } from 'node:util';
 import { type SigAlg, signWithAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
-import { defaultSigAlgForSpec, isKeySpec, type KeySpec, keySpecOf, sigAlgFitsKeySpec } from '../key-spec';
+import { isKeySpec, type KeySpec, keySpecOf } from '../key-spec';
 import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
 import { LruCache } from './lru-cache';
 import { type SealedKeyRecord, type SealedKeyStore } from './sealed-key-store';
 import { assertValidMasterKey, type MasterKey, sealPrivateKey, unsealPrivateKey } from './sealing';
+import { chooseSigningAlg } from './signing-alg';
 
 export interface SoftwareKeyCustodyOptions {
   readonly store: SealedKeyStore;
@@ -99,13 +100,7 @@ export class SoftwareKeyCustody implements KeyCustody {
 
   async signer(keyId: string, alg?: SigAlg): Promise<Signer> {
     const info = await this.describeKey(keyId);
-    const chosen = alg ?? defaultSigAlgForSpec(info.spec);
-    if (!sigAlgFitsKeySpec(chosen, info.spec)) {
-      throw new KeyCustodyError(
-        'unsupported-algorithm',
-        `algorithm ${chosen} does not fit ${info.spec} key ${keyId}`,
-      );
-    }
+    const chosen = chooseSigningAlg(keyId, info.spec, alg);
     return {
       alg: chosen,
       publicKey: info.publicKey,
