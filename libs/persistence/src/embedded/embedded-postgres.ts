@@ -16,7 +16,7 @@ import {
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
 /** Another live PostgreSQL server already runs on the embedded data directory. */
@@ -82,7 +82,10 @@ export class EmbeddedPostgres {
     mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 });
     const owner = userInfo().uid === 0 ? postgresUser() : undefined;
     // The server user must reach the data directory; others may traverse the parent, not list it.
-    if (owner) chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o011);
+    if (owner) {
+      chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o011);
+      assertReachableBy(owner.uid, dirname(dataDir));
+    }
     const password = readOrCreatePassword(`${dataDir}.password`);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) initdb(binaries, dataDir, password, owner, durable);
     removeStalePidFile(dataDir);
@@ -325,5 +328,23 @@ async function serverVersion(url: string): Promise<string> {
     return rows[0]!.server_version;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * As root the server runs as `postgres`, which must traverse every folder above the data directory.
+ * A project under a 0700 home (/root) is not reachable: say so and how to fix it, instead of letting
+ * initdb fail with a bare "Permission denied".
+ */
+function assertReachableBy(uid: number, dir: string): void {
+  for (let folder = dirname(resolve(dir)); ; folder = dirname(folder)) {
+    const { mode, uid: folderOwner } = statSync(folder);
+    if (folderOwner !== uid && (mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the postgres user (this process is root) and cannot reach ${dir}: ` +
+          `${folder} is not traversable by other users; run 'chmod o+x ${folder}' or set DATA_DIR to a folder outside it`,
+      );
+    }
+    if (folder === dirname(folder)) return;
   }
 }
