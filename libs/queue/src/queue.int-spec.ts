@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type Job } from 'bullmq';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
+import { createTestDatabase, QUEUE_SCHEMA, type TestDatabase } from '@ztp/persistence';
 import {
   defineQueue,
   JobQueues,
@@ -84,6 +85,35 @@ describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ?
   });
 
   behavesAsAQueue(() => backend);
+
+  it('delivers an event whose NOTIFY it missed within about a second, not at the 10 s default poll', async () => {
+    const silent = defineQueue<unknown, unknown>('test.silent');
+    const events = backend.createQueueEvents(silent);
+    try {
+      await events.waitUntilReady();
+      // Let its read loop reach the NOTIFY wait, then write an event row without a NOTIFY: what a
+      // consumer sees when the notification arrived before its handler was attached.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const seen = new Promise<string>((resolve) =>
+        events.on('failed', ({ failedReason }) => resolve(failedReason)),
+      );
+      const started = performance.now();
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query(
+          `INSERT INTO ${QUEUE_SCHEMA}.event (queue, event, data, created_at_ms) VALUES ($1, 'failed', $2, $3)`,
+          [silent.name, { jobId: '1', failedReason: 'unannounced' }, Date.now()],
+        );
+      } finally {
+        await client.end();
+      }
+      await expect(seen).resolves.toBe('unannounced');
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await events.close();
+    }
+  });
 
   it('wires producers and processors into Nest', async () => {
     @Injectable()

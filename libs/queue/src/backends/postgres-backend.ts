@@ -85,7 +85,11 @@ export class PostgresBackend implements QueueBackend {
   createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents {
     return new QueueEvents<unknown, PostgresQueueBackend, PostgresConnectionOptions>(
       definition.name,
-      { connection: this.pool },
+      // BullMQ's PostgreSQL readEvents reads the events table, finds nothing, and only then attaches
+      // its NOTIFY handler: an event published in between is seen at the next poll, 10 s later by
+      // default. That lost a job's 'failed' event under CI load (waitUntilFinished timed out), so the
+      // poll is 1 s: one cheap indexed read a second per listener, which only tests and tools hold.
+      { connection: this.pool, blockingTimeout: 1000 },
       createPostgresBackend,
     ) as unknown as QueueEvents;
   }
