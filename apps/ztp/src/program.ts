@@ -1,4 +1,5 @@
 import { CryptoError, VoucherError } from '@ztp/protocol';
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerVoucherCommands } from './commands/voucher';
 import { CliFailure, processIo, type CliIo } from './io';
@@ -7,10 +8,17 @@ import { CliFailure, processIo, type CliIo } from './io';
 export function createProgram(io: CliIo): Command {
   const program = new Command('ztp')
     .description('operator CLI for the zero-touch onboarding service')
+    .version(projectVersion(), '-V, --version', 'print the ztp version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   registerVoucherCommands(program, io);
   return program;
+}
+
+/** The version of the package this CLI ships in (the repository's package.json). */
+function projectVersion(): string {
+  const manifest = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  return manifest.version;
 }
 
 function describeFailure(err: unknown): string {
