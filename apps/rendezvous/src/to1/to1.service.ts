@@ -89,7 +89,8 @@ export class To1Service {
     const cached = this.lookups.get(guid, now.getTime());
     if (cached) return cached;
     const row = await this.registrations.findForTo1(guid, now);
-    if (!row) throw FdoProtocolError.notFound('not found');
+    // Routine on first boot: the device often asks before its owner's TO0 has landed and retries.
+    if (!row) throw FdoProtocolError.notFound('not found', { expected: true });
     const lookup: To1Lookup = {
       // A JWK imports in half the time of the SPKI (OpenSSL 3 decoders are slow).
       deviceKey: row.deviceKeyJwk

@@ -90,6 +90,7 @@ export class FdoEndpoint {
         }),
       );
       log.debug({ fdoMessage: type, fdoReply: reply.type }, 'FDO message answered');
+      this.metrics?.countFdoMessage(this.handlers.has(type) ? type : undefined, undefined);
       return reply;
     } catch (err) {
       return this.errorReply(log, type, err);
@@ -164,12 +165,14 @@ export class FdoEndpoint {
   }
 
   private errorReply(log: Logger, prevType: number, err: unknown): FdoReply {
-    const { code, message, unexpected } = describe(err);
+    const { code, message, unexpected, expected } = describe(err);
+    this.metrics?.countFdoMessage(this.handlers.has(prevType) ? prevType : undefined, code);
     const correlationId = randomBytes(6).readUIntBE(0, 6);
     const fields = { fdoMessage: prevType, fdoError: code, correlationId };
     // A refusal the server chose (even with code 500, e.g. a device's failed configuration step) is
     // a warning; a failure nobody planned for (an exception, or one wrapped as 500) is an error.
     if (unexpected) log.error({ ...fields, err }, 'FDO internal error');
+    else if (expected) log.debug({ ...fields, reason: message }, 'FDO request refused (expected)');
     else log.warn({ ...fields, reason: message }, 'FDO request refused');
     const body = encodeErrorMessage(
       newErrorMessage(code, prevType >= 0 && prevType <= 255 ? prevType : 0, message, {
@@ -223,15 +226,27 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function describe(err: unknown): { code: ErrorCode; message: string; unexpected: boolean } {
+function describe(err: unknown): {
+  code: ErrorCode;
+  message: string;
+  unexpected: boolean;
+  expected: boolean;
+} {
   if (err instanceof FdoProtocolError)
     return {
       code: err.code,
       message: err.message,
       unexpected: err.code === ErrorCode.InternalServerError && err.cause !== undefined,
+      expected: err.expected,
     };
-  if (err instanceof FdoMessageError) return { code: err.code, message: err.message, unexpected: false };
+  if (err instanceof FdoMessageError)
+    return { code: err.code, message: err.message, unexpected: false, expected: false };
   if (err instanceof CborError)
-    return { code: ErrorCode.MessageBodyError, message: err.message, unexpected: false };
-  return { code: ErrorCode.InternalServerError, message: 'internal error', unexpected: true };
+    return { code: ErrorCode.MessageBodyError, message: err.message, unexpected: false, expected: false };
+  return {
+    code: ErrorCode.InternalServerError,
+    message: 'internal error',
+    unexpected: true,
+    expected: false,
+  };
 }

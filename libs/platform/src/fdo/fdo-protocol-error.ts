@@ -11,10 +11,17 @@ export class FdoProtocolError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; expected?: boolean },
   ) {
     super(message, options);
+    this.expected = options?.expected ?? false;
   }
+
+  /**
+   * A refusal on the protocol's normal path (a device asking TO1 before its owner's TO0 landed):
+   * answered and counted like any other, but logged at debug, so a healthy fleet logs no warnings.
+   */
+  readonly expected: boolean;
 
   static malformed(message: string, cause?: unknown): FdoProtocolError {
     return new FdoProtocolError(ErrorCode.MessageBodyError, message, { cause });
@@ -28,7 +35,7 @@ export class FdoProtocolError extends Error {
     return new FdoProtocolError(ErrorCode.InvalidJwtToken, message);
   }
 
-  static notFound(message: string): FdoProtocolError {
-    return new FdoProtocolError(ErrorCode.ResourceNotFound, message);
+  static notFound(message: string, options?: { expected?: boolean }): FdoProtocolError {
+    return new FdoProtocolError(ErrorCode.ResourceNotFound, message, options);
   }
 }

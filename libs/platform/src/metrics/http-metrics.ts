@@ -1,5 +1,5 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 type RoutedRequest = IncomingMessage & { route?: { path?: string } };
 
@@ -9,9 +9,13 @@ type RoutedRequest = IncomingMessage & { route?: { path?: string } };
  */
 const MIDDLEWARE_CATCH_ALL = '/{*path}';
 
-/** Duration of every HTTP request, by route pattern (never the raw URL), method and status. */
+/**
+ * Duration of every HTTP request, by route pattern (never the raw URL), method and status; and FDO
+ * messages by type and result, since every FDO answer, error 255 included, is an HTTP 200.
+ */
 export class HttpMetrics {
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly fdoMessages: Counter<'message_type' | 'fdo_error'>;
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -20,6 +24,20 @@ export class HttpMetrics {
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
+    });
+    this.fdoMessages = new Counter({
+      name: 'fdo_messages_total',
+      help: 'FDO messages received, by message type and the FDO error code answered ("none": answered normally)',
+      labelNames: ['message_type', 'fdo_error'],
+      registers: [registry],
+    });
+  }
+
+  /** One FDO message: its type when it is one this app serves (else "other"), and the error answered. */
+  countFdoMessage(messageType: number | undefined, fdoError: number | undefined): void {
+    this.fdoMessages.inc({
+      message_type: messageType === undefined ? 'other' : String(messageType),
+      fdo_error: fdoError === undefined ? 'none' : String(fdoError),
     });
   }
 
