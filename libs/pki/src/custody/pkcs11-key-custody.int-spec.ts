@@ -7,7 +7,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import * as pkcs11 from 'pkcs11js';
+import pkcs11, { type Handle, type Pkcs11Error } from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigAlg, verifyWithAlg } from '@ztp/protocol';
 import { CertificateIssuer } from '../ca/certificate-issuer';
@@ -54,7 +54,7 @@ describe.skipIf(softHsmMissing)(
       token?.remove();
     });
 
-    function tokenSlot(): pkcs11.Handle {
+    function tokenSlot(): Handle {
       const slot = raw.C_GetSlotList(true).find((s) => raw.C_GetTokenInfo(s).label.trim() === token.label);
       if (!slot) throw new Error('test token not found');
       return slot;
@@ -165,7 +165,7 @@ describe.skipIf(softHsmMissing)(
             refused = error;
           }
           expect(refused).toBeInstanceOf(pkcs11.Pkcs11Error);
-          expect((refused as pkcs11.Pkcs11Error).code).toBe(pkcs11.CKR_ATTRIBUTE_SENSITIVE);
+          expect((refused as Pkcs11Error).code).toBe(pkcs11.CKR_ATTRIBUTE_SENSITIVE);
         }
       } finally {
         raw.C_CloseSession(session);
