@@ -20,7 +20,7 @@ import {
   writeDeviceCredentialFile,
 } from '@ztp/fdo-client';
 import { createTestDatabase, openDataSource, type TestDatabase, testCertificate } from '@ztp/persistence';
-import { type KeySpec, pemToDerAll } from '@ztp/pki';
+import { createSoftHsmToken, type KeySpec, pemToDerAll, SOFTHSM2_MODULE, type TestToken } from '@ztp/pki';
 import {
   createApp,
   createRootLogger,
@@ -41,11 +41,6 @@ import { OwnerKeyService } from '../../apps/voucher-service/src/owner-keys/owner
 import { TenantService } from '../../apps/voucher-service/src/tenants/tenant.service';
 import { VOUCHER_SERVICE_APP } from '../../apps/voucher-service/src/voucher-service.app';
 import { WORKER_MODULE } from '../../apps/worker/src/worker.module';
-import {
-  createSoftHsmToken,
-  SOFTHSM2_MODULE,
-  type TestToken,
-} from '../../libs/pki/src/custody/softhsm.testing';
 
 /**
  * The onboarding with KEY_CUSTODY=pkcs11 and a SoftHSM2 token this test creates: the manufacturer's
