@@ -80,7 +80,8 @@ export class Pkcs11KeyCustody implements KeyCustody {
   private readonly module = new pkcs11.PKCS11();
   private slot: Handle | undefined;
   private idle: Handle[] = [];
-  private waiting: ((session: Handle) => void)[] = [];
+  /** Operations waiting for a session while all `poolSize` are busy. */
+  private waiting: { resolve: (session: Handle) => void; reject: (error: unknown) => void }[] = [];
   private open = 0;
   private generation = 0;
   private opening: Promise<void> | undefined;
@@ -284,6 +285,9 @@ export class Pkcs11KeyCustody implements KeyCustody {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.reject(new KeyCustodyError('token-error', 'the PKCS#11 custody is closed'));
+    }
     try {
       if (this.slot !== undefined) this.module.C_CloseAllSessions(this.slot);
     } catch {
@@ -430,8 +434,13 @@ export class Pkcs11KeyCustody implements KeyCustody {
           this.reset(generation);
           if (attempt === 0) continue;
         } else if (cause instanceof KeyCustodyError && cause.code === 'token-timeout') {
-          // The native call may still hold the session: never hand it out again.
-          if (generation === this.generation) this.open--;
+          // The native call may still hold the session: never hand it out again, and let the next
+          // waiter have a new one in its place (else waiters behind timed-out calls wait forever).
+          if (generation === this.generation) {
+            this.open--;
+            const next = this.waiting.shift();
+            if (next) this.acquire().then(next.resolve, next.reject);
+          }
         } else {
           this.release(session, generation);
         }
@@ -458,13 +467,13 @@ export class Pkcs11KeyCustody implements KeyCustody {
         throw tokenError('C_OpenSession', cause);
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private release(session: Handle, generation: number): void {
     if (generation !== this.generation) return;
     const next = this.waiting.shift();
-    if (next) next(session);
+    if (next) next.resolve(session);
     else this.idle.push(session);
   }
 
@@ -483,8 +492,9 @@ export class Pkcs11KeyCustody implements KeyCustody {
     this.handles.clear();
     const waiting = this.waiting;
     this.waiting = [];
-    // Waiters get a session of the new generation when they retry through acquire.
-    for (const resolve of waiting) void this.acquire().then(resolve, () => undefined);
+    // Waiters get a session of the new generation through acquire, or its error (a failed
+    // reconnect or login): never left waiting for a session that will not come.
+    for (const waiter of waiting) this.acquire().then(waiter.resolve, waiter.reject);
   }
 
   private async connect(): Promise<void> {
