@@ -8,3 +8,4 @@ export * from './sealed-key.entity';
 export * from './tenant-settings';
 export * from './tenant.entity';
 export * from './voucher.entity';
+export * from './software-key-retirement';

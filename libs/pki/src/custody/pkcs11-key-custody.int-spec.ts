@@ -1,13 +1,15 @@
 import {
   constants,
   generateKeyPairSync,
+  pbkdf2,
+  pbkdf2Sync,
   publicEncrypt,
   randomBytes,
   verify,
   X509Certificate,
 } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import * as pkcs11 from 'pkcs11js';
+import pkcs11, { type Handle, type Pkcs11Error } from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigAlg, verifyWithAlg } from '@ztp/protocol';
 import { CertificateIssuer } from '../ca/certificate-issuer';
@@ -34,6 +36,7 @@ describe.skipIf(softHsmMissing)(
       token = createSoftHsmToken();
       // The module sees the tokens there are at C_Initialize, so the second one is made now.
       token.addToken('second');
+      token.addToken('third');
       custody = new Pkcs11KeyCustody({
         modulePath: token.modulePath,
         tokenLabel: token.label,
@@ -54,7 +57,7 @@ describe.skipIf(softHsmMissing)(
       token?.remove();
     });
 
-    function tokenSlot(): pkcs11.Handle {
+    function tokenSlot(): Handle {
       const slot = raw.C_GetSlotList(true).find((s) => raw.C_GetTokenInfo(s).label.trim() === token.label);
       if (!slot) throw new Error('test token not found');
       return slot;
@@ -165,7 +168,7 @@ describe.skipIf(softHsmMissing)(
             refused = error;
           }
           expect(refused).toBeInstanceOf(pkcs11.Pkcs11Error);
-          expect((refused as pkcs11.Pkcs11Error).code).toBe(pkcs11.CKR_ATTRIBUTE_SENSITIVE);
+          expect((refused as Pkcs11Error).code).toBe(pkcs11.CKR_ATTRIBUTE_SENSITIVE);
         }
       } finally {
         raw.C_CloseSession(session);
@@ -203,6 +206,78 @@ describe.skipIf(softHsmMissing)(
       await custody.destroyKey('dup');
       await expect(signer.sign(message)).rejects.toBeInstanceOf(KeyCustodyError);
       await expect(custody.destroyKey('dup')).rejects.toMatchObject({ code: 'key-not-found' });
+    });
+
+    it('a token call that cannot finish is token-timeout, not a hang, and so is the call waiting for its session; then signing goes on', async () => {
+      // One session, 100 ms per call; libuv's threads (where token calls run) are all kept busy.
+      const slow = new Pkcs11KeyCustody({
+        modulePath: token.modulePath,
+        tokenLabel: token.label,
+        pin: token.pin,
+        now: () => new Date(),
+        sessions: 1,
+        operationTimeoutMs: 100,
+      });
+      await custody.generateKey({ keyId: 'slow', spec: 'P-256', purpose: 'test' });
+      const signer = await slow.signer('slow');
+      expect(verifyWithAlg(SigAlg.ES256, signer.publicKey, message, await signer.sign(message))).toBe(true);
+      // Iterations for about a second of one thread's work, measured here, so it is not tied to this machine.
+      const t0 = performance.now();
+      pbkdf2Sync('p', 's', 20_000, 32, 'sha512');
+      const iterations = Math.ceil((20_000 * 1000) / Math.max(1, performance.now() - t0));
+      const threads = Number(process.env['UV_THREADPOOL_SIZE'] ?? 4);
+      const busy = Array.from(
+        { length: threads },
+        () => new Promise((resolve) => pbkdf2('p', 's', iterations, 32, 'sha512', resolve)),
+      );
+      const started = performance.now();
+      const outcomes = await Promise.allSettled([signer.sign(message), signer.sign(message)]);
+      const waited = performance.now() - started;
+      expect(
+        outcomes.map((o) => (o.status === 'rejected' ? (o.reason as KeyCustodyError).code : 'signed')),
+      ).toEqual(['token-timeout', 'token-timeout']);
+      expect(waited).toBeLessThan(900);
+      await Promise.all(busy);
+      expect(verifyWithAlg(SigAlg.ES256, signer.publicKey, message, await signer.sign(message))).toBe(true);
+    });
+
+    it('after a token reset whose new login fails, every waiting call gets the error instead of waiting forever; with the PIN back it signs again', async () => {
+      const pool = new Pkcs11KeyCustody({
+        modulePath: token.modulePath,
+        tokenLabel: 'third',
+        pin: token.pin,
+        now: () => new Date(),
+        sessions: 1,
+      });
+      await pool.generateKey({ keyId: 'pinned', spec: 'P-256', purpose: 'test' });
+      const signer = await pool.signer('pinned');
+      const slot = raw.C_GetSlotList(true).find((s) => raw.C_GetTokenInfo(s).label.trim() === 'third')!;
+      const operator = (pin: string) => {
+        const session = raw.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+        try {
+          raw.C_Login(session, pkcs11.CKU_USER, pin);
+        } catch (error) {
+          if (!(error instanceof pkcs11.Pkcs11Error && error.code === pkcs11.CKR_USER_ALREADY_LOGGED_IN))
+            throw error;
+        }
+        return session;
+      };
+      // The operator changes the PIN and resets the token (every session closed, logged out).
+      raw.C_SetPIN(operator(token.pin), token.pin, '97531');
+      raw.C_CloseAllSessions(slot);
+      // One call holds the pool's only session, four wait for it; the reconnect's login is refused.
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => signer.sign(message)));
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+          code: 'token-error',
+          message: expect.stringMatching(/PIN/),
+        });
+      }
+      const restore = operator('97531');
+      raw.C_SetPIN(restore, '97531', token.pin);
+      raw.C_CloseSession(restore);
+      expect(verifyWithAlg(SigAlg.ES256, signer.publicKey, message, await signer.sign(message))).toBe(true);
     });
 
     it('reports a wrong PIN and an unknown token as token-error, not a hang', async () => {

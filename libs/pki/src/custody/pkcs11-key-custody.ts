@@ -1,5 +1,15 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import * as pkcs11 from 'pkcs11js';
+// The default import (module.exports): pkcs11js builds its exports by spreading the native addon, so
+// Node's ESM loader finds no named exports but PKCS11 and `import * as` leaves every CK* constant
+// undefined (flags 0 -> CKR_SESSION_PARALLEL_NOT_SUPPORTED). Vitest's interop hid that.
+import pkcs11, {
+  type Handle,
+  type KeyPair,
+  type Mechanism,
+  type RsaOAEP,
+  type RsaPSS,
+  type Template,
+} from 'pkcs11js';
 import { SigAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
@@ -68,13 +78,14 @@ const SESSION_LOST = new Set([
  */
 export class Pkcs11KeyCustody implements KeyCustody {
   private readonly module = new pkcs11.PKCS11();
-  private slot: pkcs11.Handle | undefined;
-  private idle: pkcs11.Handle[] = [];
-  private waiting: ((session: pkcs11.Handle) => void)[] = [];
+  private slot: Handle | undefined;
+  private idle: Handle[] = [];
+  /** Operations waiting for a session while all `poolSize` are busy. */
+  private waiting: { resolve: (session: Handle) => void; reject: (error: unknown) => void }[] = [];
   private open = 0;
   private generation = 0;
   private opening: Promise<void> | undefined;
-  private readonly handles = new Map<string, { priv: pkcs11.Handle; generation: number }>();
+  private readonly handles = new Map<string, { priv: Handle; generation: number }>();
   private readonly poolSize: number;
   private readonly timeoutMs: number;
   private closed = false;
@@ -115,7 +126,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
       }
       const common = { id: keyObjectId(request.keyId), label: request.keyId };
       const { mechanism, publicTemplate, privateTemplate } = generationTemplates(request.spec, common);
-      const pair = await this.call<pkcs11.KeyPair>('C_GenerateKeyPair', (cb) =>
+      const pair = await this.call<KeyPair>('C_GenerateKeyPair', (cb) =>
         this.module.C_GenerateKeyPair(session, { mechanism }, publicTemplate, privateTemplate, cb),
       );
       const publicKey = this.readPublicKey(session, pair.publicKey, request.spec);
@@ -147,7 +158,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
         throw new KeyCustodyError('key-exists', `a key with id ${request.keyId} already exists`);
       }
       const common = privateKeyAttributes({ id: keyObjectId(request.keyId), label: request.keyId });
-      const material: pkcs11.Template =
+      const material: Template =
         spec === 'P-256' || spec === 'P-384'
           ? [
               { type: pkcs11.CKA_KEY_TYPE, value: pkcs11.CKK_EC },
@@ -214,14 +225,14 @@ export class Pkcs11KeyCustody implements KeyCustody {
       );
     }
     const sha384 = params.hash === 'SHA-384';
-    const mechanism: pkcs11.Mechanism = {
+    const mechanism: Mechanism = {
       mechanism: pkcs11.CKM_RSA_PKCS_OAEP,
       parameter: {
         type: pkcs11.CK_PARAMS_RSA_OAEP,
         hashAlg: sha384 ? pkcs11.CKM_SHA384 : pkcs11.CKM_SHA256,
         mgf: sha384 ? pkcs11.CKG_MGF1_SHA384 : pkcs11.CKG_MGF1_SHA256,
         source: CKZ_DATA_SPECIFIED,
-      } as pkcs11.RsaOAEP,
+      } as RsaOAEP,
     };
     return this.withSession(async (session) => {
       const key = this.privateKeyHandle(session, keyId);
@@ -274,6 +285,9 @@ export class Pkcs11KeyCustody implements KeyCustody {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.reject(new KeyCustodyError('token-error', 'the PKCS#11 custody is closed'));
+    }
     try {
       if (this.slot !== undefined) this.module.C_CloseAllSessions(this.slot);
     } catch {
@@ -287,7 +301,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
   }
 
   private storeMetadata(
-    session: pkcs11.Handle,
+    session: Handle,
     keyId: string,
     spec: KeySpec,
     purpose: string,
@@ -317,7 +331,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
     return { keyId, spec, purpose, createdAt, publicKey, publicKeySpki };
   }
 
-  private metadata(session: pkcs11.Handle, keyId: string): CustodyKeyInfo {
+  private metadata(session: Handle, keyId: string): CustodyKeyInfo {
     const data = this.findObject(session, keyId, pkcs11.CKO_DATA);
     if (data === undefined) throw new KeyCustodyError('key-not-found', `no key with id ${keyId}`);
     const [value] = this.module.C_GetAttributeValue(session, data, [{ type: pkcs11.CKA_VALUE }]);
@@ -351,7 +365,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
     };
   }
 
-  private readPublicKey(session: pkcs11.Handle, handle: pkcs11.Handle, spec: KeySpec): KeyObject {
+  private readPublicKey(session: Handle, handle: Handle, spec: KeySpec): KeyObject {
     if (spec === 'P-256' || spec === 'P-384') {
       const [point] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11.CKA_EC_POINT }]);
       // CKA_EC_POINT is the DER OCTET STRING around the uncompressed point 04||x||y.
@@ -382,7 +396,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
     });
   }
 
-  private privateKeyHandle(session: pkcs11.Handle, keyId: string): pkcs11.Handle {
+  private privateKeyHandle(session: Handle, keyId: string): Handle {
     const known = this.handles.get(keyId);
     if (known && known.generation === this.generation) return known.priv;
     const priv = this.findObject(session, keyId, pkcs11.CKO_PRIVATE_KEY);
@@ -392,8 +406,8 @@ export class Pkcs11KeyCustody implements KeyCustody {
     return priv;
   }
 
-  private findObject(session: pkcs11.Handle, keyId: string, objectClass: number): pkcs11.Handle | undefined {
-    const template: pkcs11.Template = [
+  private findObject(session: Handle, keyId: string, objectClass: number): Handle | undefined {
+    const template: Template = [
       { type: pkcs11.CKA_CLASS, value: objectClass },
       { type: pkcs11.CKA_LABEL, value: keyId },
     ];
@@ -407,7 +421,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
   }
 
   /** Runs `work` on a pooled session; after a token reset, reconnects and runs it once more. */
-  private async withSession<T>(work: (session: pkcs11.Handle) => Promise<T>): Promise<T> {
+  private async withSession<T>(work: (session: Handle) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const generation = this.generation;
       const session = await this.acquire();
@@ -420,8 +434,13 @@ export class Pkcs11KeyCustody implements KeyCustody {
           this.reset(generation);
           if (attempt === 0) continue;
         } else if (cause instanceof KeyCustodyError && cause.code === 'token-timeout') {
-          // The native call may still hold the session: never hand it out again.
-          if (generation === this.generation) this.open--;
+          // The native call may still hold the session: never hand it out again, and let the next
+          // waiter have a new one in its place (else waiters behind timed-out calls wait forever).
+          if (generation === this.generation) {
+            this.open--;
+            const next = this.waiting.shift();
+            if (next) this.acquire().then(next.resolve, next.reject);
+          }
         } else {
           this.release(session, generation);
         }
@@ -431,7 +450,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
     }
   }
 
-  private async acquire(): Promise<pkcs11.Handle> {
+  private async acquire(): Promise<Handle> {
     if (this.closed) throw new KeyCustodyError('token-error', 'the PKCS#11 custody is closed');
     if (this.slot === undefined) {
       this.opening ??= this.connect().finally(() => (this.opening = undefined));
@@ -448,13 +467,13 @@ export class Pkcs11KeyCustody implements KeyCustody {
         throw tokenError('C_OpenSession', cause);
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  private release(session: pkcs11.Handle, generation: number): void {
+  private release(session: Handle, generation: number): void {
     if (generation !== this.generation) return;
     const next = this.waiting.shift();
-    if (next) next(session);
+    if (next) next.resolve(session);
     else this.idle.push(session);
   }
 
@@ -473,13 +492,14 @@ export class Pkcs11KeyCustody implements KeyCustody {
     this.handles.clear();
     const waiting = this.waiting;
     this.waiting = [];
-    // Waiters get a session of the new generation when they retry through acquire.
-    for (const resolve of waiting) void this.acquire().then(resolve, () => undefined);
+    // Waiters get a session of the new generation through acquire, or its error (a failed
+    // reconnect or login): never left waiting for a session that will not come.
+    for (const waiter of waiting) this.acquire().then(waiter.resolve, waiter.reject);
   }
 
   private async connect(): Promise<void> {
     const slot = this.findSlot();
-    let session: pkcs11.Handle;
+    let session: Handle;
     try {
       session = this.module.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
     } catch (cause) {
@@ -503,8 +523,8 @@ export class Pkcs11KeyCustody implements KeyCustody {
     this.idle = [session];
   }
 
-  private findSlot(): pkcs11.Handle {
-    let slots: pkcs11.Handle[];
+  private findSlot(): Handle {
+    let slots: Handle[];
     try {
       slots = this.module.C_GetSlotList(true);
     } catch (cause) {
@@ -551,7 +571,7 @@ function keyObjectId(keyId: string): Buffer {
   return createHash('sha256').update(keyId, 'utf8').digest().subarray(0, 16);
 }
 
-function privateKeyAttributes(common: { id: Buffer; label: string }): pkcs11.Template {
+function privateKeyAttributes(common: { id: Buffer; label: string }): Template {
   return [
     { type: pkcs11.CKA_TOKEN, value: true },
     { type: pkcs11.CKA_PRIVATE, value: true },
@@ -564,7 +584,7 @@ function privateKeyAttributes(common: { id: Buffer; label: string }): pkcs11.Tem
 }
 
 function generationTemplates(spec: KeySpec, common: { id: Buffer; label: string }) {
-  const publicCommon: pkcs11.Template = [
+  const publicCommon: Template = [
     { type: pkcs11.CKA_TOKEN, value: true },
     { type: pkcs11.CKA_PRIVATE, value: false },
     { type: pkcs11.CKA_VERIFY, value: true },
@@ -593,7 +613,7 @@ function generationTemplates(spec: KeySpec, common: { id: Buffer; label: string 
 function signingMechanism(
   alg: SigAlg,
   spec: KeySpec,
-): { mechanism: pkcs11.Mechanism; input: (data: Uint8Array) => Buffer; outputLength: number } {
+): { mechanism: Mechanism; input: (data: Uint8Array) => Buffer; outputLength: number } {
   const rsaBytes = spec === 'RSA-3072' ? 384 : 256;
   const digest = (name: string) => (data: Uint8Array) => createHash(name).update(data).digest();
   const whole = (data: Uint8Array) => Buffer.from(data);
@@ -618,7 +638,7 @@ function signingMechanism(
             hashAlg: sha384 ? pkcs11.CKM_SHA384 : pkcs11.CKM_SHA256,
             mgf: sha384 ? pkcs11.CKG_MGF1_SHA384 : pkcs11.CKG_MGF1_SHA256,
             saltLen: sha384 ? 48 : 32,
-          } as pkcs11.RsaPSS,
+          } as RsaPSS,
         },
         input: whole,
         outputLength: rsaBytes,

@@ -169,6 +169,24 @@ export class SoftwareKeyCustody implements KeyCustody {
   }
 
   /**
+   * For migration into another custody (`npm run custody -- migrate`) and nothing else: the unsealed
+   * private key with its record's seal, which the migration hands to `retire` (compare and swap) once
+   * the target holds the key, so the software copy is removed only if it is still the one moved.
+   */
+  async releaseForMigration(
+    keyId: string,
+  ): Promise<{ info: CustodyKeyInfo; privateKey: KeyObject; sealed: Uint8Array }> {
+    const record = await this.record(keyId);
+    const privateKey = await this.privateKey(keyId, record);
+    return { info: toInfo(record), privateKey, sealed: record.sealed };
+  }
+
+  /** Forgets the cached private key of `keyId` (after its record was removed elsewhere). */
+  forget(keyId: string): void {
+    this.cache.delete(keyId);
+  }
+
+  /**
    * Whether an old master key version can be dropped from configuration: refused with
    * `master-key-in-use` while any record is still sealed under it (run resealAll first).
    */

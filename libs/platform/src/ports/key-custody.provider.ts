@@ -33,20 +33,23 @@ export const keyCustodyProvider: Provider = {
     if (!config) return undefined;
     const now = () => clock.now();
     const software = softwareKeyCustody(config, dataSource, now);
-    const longLived = config.keyCustodyLongLived;
-    if (longLived.kind === 'software') return software;
-    return new RoutingKeyCustody(
-      new Pkcs11KeyCustody({
-        modulePath: longLived.modulePath,
-        tokenLabel: longLived.tokenLabel,
-        slotId: longLived.slotId,
-        pin: readPin(longLived.pinFile),
-        now,
-      }),
-      software,
-    );
+    const token = pkcs11KeyCustody(config, now);
+    return token ? new RoutingKeyCustody(token, software) : software;
   },
 };
+
+/** The PKCS#11 token of KEY_CUSTODY=pkcs11 (module, token, PIN from its file); undefined with software. */
+export function pkcs11KeyCustody(config: AppConfig, now: () => Date): Pkcs11KeyCustody | undefined {
+  const longLived = config.keyCustodyLongLived;
+  if (longLived.kind === 'software') return undefined;
+  return new Pkcs11KeyCustody({
+    modulePath: longLived.modulePath,
+    tokenLabel: longLived.tokenLabel,
+    slotId: longLived.slotId,
+    pin: readPin(longLived.pinFile),
+    now,
+  });
+}
 
 /**
  * The software custody with every configured master key: KEY_CUSTODY_MASTER_KEY as the current
