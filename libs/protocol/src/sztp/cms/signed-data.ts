@@ -212,7 +212,9 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   // RFC 5652 5.1 allows 1, 3, 4, 5 (Go's pkcs7 writes 1 whatever the content type, so no stricter).
   if (![1, 3, 4, 5].includes(reader.smallInteger(fields[0], 'SignedData version')))
     reader.fail('SignedData version');
-  reader.set(fields[1], 'digestAlgorithms');
+  for (const algorithm of reader.set(fields[1], 'digestAlgorithms')) {
+    reader.oid(reader.sequence(algorithm, 'digestAlgorithm')[0], 'digestAlgorithm');
+  }
   const encap = reader.sequence(fields[2], 'EncapsulatedContentInfo');
   const eContentType = reader.oid(encap[0], 'eContentType');
   const eContent =
