@@ -223,8 +223,11 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   const certificates: Uint8Array[] = [];
   if (reader.contextTag(fields[index]) === 0) {
     for (const choice of reader.tagged(fields[index], 0, 'certificates')) {
-      // CertificateChoices: only the plain Certificate (a universal SEQUENCE) is used by SZTP.
+      // CertificateChoices (RFC 5652 10.2.2): only the plain Certificate (a universal SEQUENCE) is
+      // used by SZTP; the other choices ([0] to [3], constructed) are skipped, anything else refused.
       if (reader.isSequence(choice)) certificates.push(reader.raw(choice));
+      else if (!(choice.constructed && (reader.contextTag(choice) ?? 4) <= 3))
+        reader.fail('CertificateChoices');
     }
     index++;
   }
