@@ -225,8 +225,9 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
     for (const choice of reader.tagged(fields[index], 0, 'certificates')) {
       // CertificateChoices (RFC 5652 10.2.2): only the plain Certificate (a universal SEQUENCE) is
       // used by SZTP; the other choices ([0] to [3], constructed) are skipped, anything else refused.
+      const other: Asn1 = choice;
       if (reader.isSequence(choice)) certificates.push(reader.raw(choice));
-      else if (!(choice.constructed && (reader.contextTag(choice) ?? 4) <= 3))
+      else if (!(other.constructed && (reader.contextTag(other) ?? 4) <= 3))
         reader.fail('CertificateChoices');
     }
     index++;
