@@ -20,7 +20,7 @@ import { type BenchCase } from './types';
 const DEVICES = 16;
 const CONCURRENCY = 16;
 const WARM_UP_MS = 5000;
-const JSON_TYPE = 'application/yang-data+json';
+const MEDIA_TYPES = { json: 'application/yang-data+json', xml: 'application/yang-data+xml' } as const;
 const GBD = '/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data';
 
 interface Server {
@@ -68,6 +68,8 @@ interface Ctx {
   masa: Uint8Array;
   /** Send a fresh nonce each time (the server then signs a nonce-bound voucher per answer). */
   withNonce: boolean;
+  /** RESTCONF encoding of the request and the answer. */
+  encoding: 'json' | 'xml';
   next: number;
   checked: boolean;
   /** Server CPU time when the load started, and answers since. */
@@ -98,8 +100,8 @@ function post(ctx: Ctx, device: Device, body: string): Promise<{ status: number;
         method: 'POST',
         agent: device.agent,
         headers: {
-          'content-type': JSON_TYPE,
-          accept: JSON_TYPE,
+          'content-type': MEDIA_TYPES[ctx.encoding],
+          accept: MEDIA_TYPES[ctx.encoding],
           'content-length': Buffer.byteLength(body),
         },
       },
@@ -121,12 +123,12 @@ function input(ctx: Ctx): { body: string; nonce?: Uint8Array } {
   const nonce = ctx.withNonce ? new Uint8Array(randomBytes(32)) : undefined;
   const body = sztp.serializeGetBootstrappingDataInput(
     { signedDataPreferred: true, ...(nonce ? { nonce } : {}) },
-    'json',
+    ctx.encoding,
   );
   return { body, ...(nonce ? { nonce } : {}) };
 }
 
-async function setup(withNonce: boolean): Promise<Ctx> {
+async function setup(withNonce: boolean, encoding: Ctx['encoding']): Promise<Ctx> {
   const server = await startServer();
   const ca = readFileSync(join(server.dir, 'server-ca.pem'), 'utf8');
   const devices = server.devices.map((device) => ({
@@ -145,6 +147,7 @@ async function setup(withNonce: boolean): Promise<Ctx> {
     devices,
     masa,
     withNonce,
+    encoding,
     next: 0,
     checked: false,
     serverCpuStartMs: 0,
@@ -163,12 +166,16 @@ async function setup(withNonce: boolean): Promise<Ctx> {
   return ctx;
 }
 
-function bootstrapBench(name: string, withNonce: boolean): BenchCase<Ctx> {
+function bootstrapBench(
+  name: string,
+  withNonce: boolean,
+  encoding: Ctx['encoding'] = 'json',
+): BenchCase<Ctx> {
   return {
     name,
     concurrency: CONCURRENCY,
     durationMs: 5000,
-    setup: () => setup(withNonce),
+    setup: () => setup(withNonce, encoding),
     op: async (ctx) => {
       const device = ctx.devices[ctx.next++ % ctx.devices.length]!;
       const { body, nonce } = input(ctx);
@@ -179,7 +186,7 @@ function bootstrapBench(name: string, withNonce: boolean): BenchCase<Ctx> {
       if (!ctx.checked) {
         // Once: what is being measured is a signed answer a strict device accepts.
         ctx.checked = true;
-        const output = sztp.parseGetBootstrappingDataOutput(response.body, 'json');
+        const output = sztp.parseGetBootstrappingDataOutput(response.body, ctx.encoding);
         const verified = sztp.verifyBootstrappingData(output, {
           manufacturerTrust: { masaCertificate: ctx.masa },
           serialNumber: device.serialNumber,
@@ -210,8 +217,11 @@ function bootstrapBench(name: string, withNonce: boolean): BenchCase<Ctx> {
  * context (holder, profile version) from the database on every request.
  * sztp.bootstrap.nonce: a fresh nonce each time, so every answer carries a nonce-bound voucher the
  * MASA signs for that request (the signed conveyed information of the profile is still reused).
+ * sztp.bootstrap.xml: as sztp.bootstrap, in the RESTCONF XML encoding (request parsed by the XML
+ * reader, answer serialised as XML).
  */
 export const benchmarks: BenchCase<Ctx>[] = [
   bootstrapBench('sztp.bootstrap', false),
   bootstrapBench('sztp.bootstrap.nonce', true),
+  bootstrapBench('sztp.bootstrap.xml', false, 'xml'),
 ];

@@ -55,6 +55,10 @@ const input = JSON.stringify({
     nonce: '',
   },
 });
+/** The same input in the RESTCONF XML encoding (RFC 8572 / RFC 8040). */
+const inputXml =
+  '<input xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server">' +
+  '<hw-model>model-x</hw-model><os-name>vendor-os</os-name><os-version>17.3R2.1</os-version><nonce></nonce></input>';
 
 export const benchmarks: BenchCase<Ctx>[] = [
   { name: 'sztp.conveyed-info.sign', setup, op: (ctx) => sztp.signConveyedInformation(info, ctx.owner) },
@@ -89,4 +93,5 @@ export const benchmarks: BenchCase<Ctx>[] = [
       }),
   },
   { name: 'sztp.input.parse-json', setup, op: () => sztp.parseGetBootstrappingDataInput(input, 'json') },
+  { name: 'sztp.input.parse-xml', setup, op: () => sztp.parseGetBootstrappingDataInput(inputXml, 'xml') },
 ];

@@ -1,6 +1,7 @@
 import {
   AuditEventEntity,
   DeviceEntity,
+  DeviceLifecycleTransitionEntity,
   OwnerKeyEntity,
   SealedKeyEntity,
   TenantEntity,
@@ -26,6 +27,7 @@ import {
   DeviceGroupEntity,
   DeviceUploadEntity,
   IssuedCertificateEntity,
+  OwnerCaCrlEntity,
   OwnerCaEntity,
   OwnerDeviceCaEntity,
   To2SessionEntity,
@@ -39,6 +41,7 @@ export const ENTITIES = [
   InstallationEntity,
   TenantEntity,
   DeviceEntity,
+  DeviceLifecycleTransitionEntity,
   VoucherEntity,
   AuditEventEntity,
   SealedKeyEntity,
@@ -65,6 +68,7 @@ export const ENTITIES = [
   DeviceDevmodEntity,
   DeviceUploadEntity,
   OwnerCaEntity,
+  OwnerCaCrlEntity,
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
 ];

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type IdempotencyState = 'in-progress' | 'completed';
 
@@ -8,6 +8,8 @@ export type IdempotencyState = 'in-progress' | 'completed';
  * `scope` is whose key it is (a tenant id, or `operator`); `fingerprint` binds the key to the
  * method, route and body of the first request.
  */
+@Check('idempotency_record_state_check', "(state = ANY (ARRAY['in-progress'::text, 'completed'::text]))")
+@Index('idempotency_record_expiry', ['expiresAt'])
 @Entity({ name: 'idempotency_record' })
 export class IdempotencyRecordEntity {
   @PrimaryColumn({ type: 'text' })

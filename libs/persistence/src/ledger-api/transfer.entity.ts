@@ -1,4 +1,7 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
+import { OwnerKeyEntity } from '../ledger/owner-key.entity';
+import { VoucherEntity } from '../ledger/voucher.entity';
 
 export const TRANSFER_STATUSES = [
   'scheduled',
@@ -23,26 +26,44 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
  * service. Keeps the voucher bytes before and after the extension, so the history of a voucher row
  * (updated in place on acceptance) stays complete.
  */
+@Check('transfer_check', '((to_tenant_id IS NULL) = (to_owner_key_id IS NULL))')
+@Check('transfer_check1', "((status = 'scheduled'::text) OR (extended_cbor IS NOT NULL))")
+@Check(
+  'transfer_status_check',
+  "(status = ANY (ARRAY['scheduled'::text, 'pending'::text, 'accepted'::text, 'rejected'::text, 'cancelled'::text, 'completed'::text, 'void'::text]))",
+)
+@Index('transfer_guid', ['guid'])
+@Index('transfer_incoming', ['toTenantId', 'status', 'createdAt', 'id'])
+@Index('transfer_one_open_per_voucher', ['voucherId'], {
+  unique: true,
+  where: "(status = ANY (ARRAY['scheduled'::text, 'pending'::text]))",
+})
+@Index('transfer_outgoing', ['fromTenantId', 'status', 'createdAt', 'id'])
+@Index('transfer_scheduled', ['createdAt'], { where: "(status = 'scheduled'::text)" })
 @Entity({ name: 'transfer' })
 export class TransferEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'voucher_id', type: 'uuid' })
+  @ForeignKey(() => VoucherEntity, { name: 'transfer_voucher_id_fkey' })
   voucherId!: string;
 
   @Column({ type: 'text' })
   guid!: string;
 
   @Column({ name: 'from_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'transfer_from_tenant_id_fkey' })
   fromTenantId!: string;
 
   /** The recipient tenant; null for an external transfer. */
   @Column({ name: 'to_tenant_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => TenantEntity, { name: 'transfer_to_tenant_id_fkey' })
   toTenantId!: string | null;
 
   /** The recipient's owner key the voucher is extended to; null for an external transfer. */
   @Column({ name: 'to_owner_key_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => OwnerKeyEntity, { name: 'transfer_to_owner_key_id_fkey' })
   toOwnerKeyId!: string | null;
 
   @Column({ type: 'text' })

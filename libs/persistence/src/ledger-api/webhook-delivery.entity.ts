@@ -1,4 +1,6 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -6,15 +8,23 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
  * One event for one endpoint (the outbox row): written in the transaction of the change that
  * raised the event, then sent by the `webhook.deliver` job with retries.
  */
+@Check(
+  'webhook_delivery_status_check',
+  "(status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text]))",
+)
+@Index('webhook_delivery_endpoint', ['endpointId', 'createdAt'])
+@Index('webhook_delivery_pending', ['createdAt'], { where: "(status = 'pending'::text)" })
 @Entity({ name: 'webhook_delivery' })
 export class WebhookDeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'endpoint_id', type: 'uuid' })
+  @ForeignKey(() => WebhookEndpointEntity, { name: 'webhook_delivery_endpoint_id_fkey', onDelete: 'CASCADE' })
   endpointId!: string;
 
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'webhook_delivery_tenant_id_fkey' })
   tenantId!: string;
 
   /** The same for every endpoint the event goes to; receivers deduplicate by it. */

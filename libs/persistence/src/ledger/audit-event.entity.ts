@@ -1,16 +1,20 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { TenantEntity } from './tenant.entity';
 
 /**
  * One entry of a tenant's audit log. Entries are hash-chained per tenant: `hash` covers the
  * previous entry's hash and this entry's canonical content, so an edited, removed or reordered
  * entry breaks verification from that point on.
  */
+@Unique('audit_event_tenant_id_seq_key', ['tenantId', 'seq'])
+@Index('audit_event_subject', ['tenantId', 'subject'])
 @Entity({ name: 'audit_event' })
 export class AuditEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'audit_event_tenant_id_fkey' })
   tenantId!: string;
 
   /** 1, 2, 3... per tenant, no gaps. */

@@ -1,4 +1,14 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TenantEntity } from './tenant.entity';
 
 export const DEVICE_LIFECYCLES = [
   'manufactured',
@@ -20,6 +30,19 @@ export type DeviceLifecycle = (typeof DEVICE_LIFECYCLES)[number];
  * A physical device, across its GUIDs: DI gives it its first GUID; each TO2 with credential
  * replacement gives it a new one, and `guid` follows the current voucher.
  */
+@Check(
+  'device_disabled_from_check',
+  "(((lifecycle = 'disabled'::text) = (disabled_from IS NOT NULL)) AND ((disabled_from IS NULL) OR (disabled_from = ANY (ARRAY['manufactured'::text, 'owned'::text, 'onboarded'::text]))))",
+)
+@Check('device_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
+@Check(
+  'device_lifecycle_check',
+  "(lifecycle = ANY (ARRAY['manufactured'::text, 'owned'::text, 'onboarded'::text, 'disabled'::text, 'decommissioned'::text]))",
+)
+@Index('device_manufacturer_serial', ['manufacturerTenantId', 'serialNumber'], {
+  unique: true,
+  where: '((manufacturer_tenant_id IS NOT NULL) AND (serial_number IS NOT NULL))',
+})
 @Entity({ name: 'device' })
 export class DeviceEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -27,6 +50,7 @@ export class DeviceEntity {
 
   /** The manufacturer that ran DI here; null for a device known only from an imported voucher. */
   @Column({ name: 'manufacturer_tenant_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => TenantEntity, { name: 'device_manufacturer_tenant_id_fkey' })
   manufacturerTenantId!: string | null;
 
   @Column({ name: 'serial_number', type: 'text', nullable: true })

@@ -2,6 +2,7 @@ export * from './audit-event.entity';
 export * from './audit-log';
 export * from './canonical-json';
 export * from './device.entity';
+export * from './device-lifecycle-transition.entity';
 export * from './owner-key.entity';
 export * from './postgres-sealed-key-store';
 export * from './sealed-key.entity';

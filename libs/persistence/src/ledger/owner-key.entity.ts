@@ -1,16 +1,23 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { TenantEntity } from './tenant.entity';
 
 /**
  * A tenant's signing key for vouchers (the "owner key" vouchers are extended to, and the key that
  * signs TO0 and TO2). The private key lives in key custody under `custodyKeyId`; this row is how a
  * voucher's current owner key (by SPKI SHA-256) leads back to its holder and its custody key.
  */
+@Check(
+  'owner_key_spec_check',
+  "(spec = ANY (ARRAY['P-256'::text, 'P-384'::text, 'RSA-2048'::text, 'RSA-3072'::text]))",
+)
+@Unique('owner_key_tenant_id_name_key', ['tenantId', 'name'])
 @Entity({ name: 'owner_key' })
 export class OwnerKeyEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'owner_key_tenant_id_fkey' })
   tenantId!: string;
 
   @Column({ type: 'text' })

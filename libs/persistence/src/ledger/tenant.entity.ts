@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TENANT_KINDS = ['manufacturer', 'reseller', 'owner'] as const;
 export type TenantKind = (typeof TENANT_KINDS)[number];
@@ -8,6 +8,7 @@ export type TenantKind = (typeof TENANT_KINDS)[number];
  * (holds and passes vouchers on) or an owner (onboards devices). Every row elsewhere that belongs
  * to someone carries its tenant id, and every query is scoped by it.
  */
+@Check('tenant_kind_check', "(kind = ANY (ARRAY['manufacturer'::text, 'reseller'::text, 'owner'::text]))")
 @Entity({ name: 'tenant' })
 export class TenantEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -24,7 +25,7 @@ export class TenantEntity {
   slug!: string;
 
   /** Per-tenant settings owned by features (e.g. rendezvous directives, owner-onboarding address). */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: {} })
   settings!: Record<string, unknown>;
 
   /** Head of this tenant's hash-chained audit log (see AuditLog). */

@@ -1,4 +1,6 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
+import { OwnerKeyEntity } from '../ledger/owner-key.entity';
 
 /** How the manufacturer key is written into OVHeaders. */
 export const MANUFACTURER_KEY_ENCODINGS = ['x509', 'cose-key', 'as-requested'] as const;
@@ -15,19 +17,25 @@ export type ManufacturerKeyEncoding = (typeof MANUFACTURER_KEY_ENCODINGS)[number
  * the manufacturer key of every voucher it creates. Private keys stay in key custody; only their
  * custody ids are here.
  */
+@Check('manufacturer_pki_device_cert_validity_days_check', '(device_cert_validity_days > 0)')
+@Check(
+  'manufacturer_pki_manufacturer_key_encoding_check',
+  "(manufacturer_key_encoding = ANY (ARRAY['x509'::text, 'cose-key'::text, 'as-requested'::text]))",
+)
 @Entity({ name: 'manufacturer_pki' })
 export class ManufacturerPkiEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'manufacturer_pki_tenant_id_fkey' })
   tenantId!: string;
 
-  @Column({ name: 'root_ca_key_id', type: 'text' })
+  @Column({ name: 'root_ca_key_id', type: 'text', unique: true })
   rootCaKeyId!: string;
 
   /** DER. */
   @Column({ name: 'root_ca_certificate', type: 'bytea' })
   rootCaCertificate!: Buffer;
 
-  @Column({ name: 'intermediate_ca_key_id', type: 'text' })
+  @Column({ name: 'intermediate_ca_key_id', type: 'text', unique: true })
   intermediateCaKeyId!: string;
 
   /** DER. */
@@ -35,7 +43,8 @@ export class ManufacturerPkiEntity {
   intermediateCaCertificate!: Buffer;
 
   /** The owner_key row whose public key goes into every OVHeader as the manufacturer key. */
-  @Column({ name: 'voucher_key_id', type: 'uuid' })
+  @Column({ name: 'voucher_key_id', type: 'uuid', unique: true })
+  @ForeignKey(() => OwnerKeyEntity, { name: 'manufacturer_pki_voucher_key_id_fkey' })
   voucherKeyId!: string;
 
   @Column({ name: 'manufacturer_key_encoding', type: 'text' })

@@ -1,4 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { DeviceEntity } from '../ledger/device.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 export const DELIVERY_STATUSES = ['queued', 'delivering', 'delivered', 'failed'] as const;
 /**
@@ -28,12 +30,19 @@ export interface BundleStepResult {
  * `steps` is the encoded owner program (see owner-onboarding's service-info/program.ts); one row
  * per device, replaced when its plan changes (`revision` increases, `stale` marks a pending re-render).
  */
+@Check(
+  'config_bundle_delivery_status_check',
+  "(delivery_status = ANY (ARRAY['queued'::text, 'delivering'::text, 'delivered'::text, 'failed'::text]))",
+)
+@Index('config_bundle_owner', ['ownerTenantId', 'deliveryStatus'])
 @Entity({ name: 'config_bundle' })
 export class ConfigBundleEntity {
   @PrimaryColumn({ name: 'device_id', type: 'uuid' })
+  @ForeignKey(() => DeviceEntity, { name: 'config_bundle_device_id_fkey' })
   deviceId!: string;
 
   @Column({ name: 'owner_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'config_bundle_owner_tenant_id_fkey' })
   ownerTenantId!: string;
 
   /** Null when no plan matches the device: an empty bundle (devmod only). */
@@ -43,10 +52,10 @@ export class ConfigBundleEntity {
   @Column({ name: 'plan_revision', type: 'integer', nullable: true })
   planRevision!: number | null;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 1 })
   revision!: number;
 
-  @Column({ type: 'boolean' })
+  @Column({ type: 'boolean', default: false })
   stale!: boolean;
 
   @Column({ type: 'bytea' })

@@ -1,4 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { DeviceGroupEntity } from './device-group.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
 import { type ConfigPlanContent, type PlanSelectorKind } from './config-plan-content';
 
 /**
@@ -7,12 +19,24 @@ import { type ConfigPlanContent, type PlanSelectorKind } from './config-plan-con
  * device-info plan; among plans of one kind the lowest `priority`, then the oldest. `revision`
  * increases with every change, so rendered bundles can tell they are stale.
  */
+@Check(
+  'config_plan_check',
+  "(((selector_kind = 'device'::text) AND ((device_guid IS NOT NULL) OR (device_serial IS NOT NULL))) OR ((selector_kind = 'device-info'::text) AND (device_info_pattern IS NOT NULL)) OR ((selector_kind = 'group'::text) AND (group_id IS NOT NULL)))",
+)
+@Check('config_plan_device_guid_check', "(device_guid ~ '^[0-9a-f]{32}$'::text)")
+@Unique('config_plan_owner_tenant_id_name_key', ['ownerTenantId', 'name'])
+@Check(
+  'config_plan_selector_kind_check',
+  "(selector_kind = ANY (ARRAY['device'::text, 'device-info'::text, 'group'::text]))",
+)
+@Index('config_plan_owner', ['ownerTenantId', 'selectorKind'])
 @Entity({ name: 'config_plan' })
 export class ConfigPlanEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'owner_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'config_plan_owner_tenant_id_fkey' })
   ownerTenantId!: string;
 
   @Column({ type: 'text' })
@@ -35,15 +59,16 @@ export class ConfigPlanEntity {
 
   /** kind group. */
   @Column({ name: 'group_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => DeviceGroupEntity, { name: 'config_plan_group_id_fkey', onDelete: 'CASCADE' })
   groupId!: string | null;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 100 })
   priority!: number;
 
   @Column({ type: 'jsonb' })
   content!: ConfigPlanContent;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 1 })
   revision!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -7,6 +7,7 @@ export * from './device-group.entity';
 export * from './device-upload.entity';
 export * from './issued-certificate.entity';
 export * from './owner-ca.entity';
+export * from './owner-ca-crl.entity';
 export * from './owner-device-ca.entity';
 export * from './to2-session.entity';
 export * from './bundle';

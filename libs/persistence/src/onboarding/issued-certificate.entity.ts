@@ -1,19 +1,35 @@
 import { type RevocationReason } from '@ztp/pki';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DeviceEntity } from '../ledger/device.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 export const CERTIFICATE_REQUEST_KINDS = ['simpleenroll', 'simplereenroll', 'serverkeygen'] as const;
 export type CertificateRequestKind = (typeof CERTIFICATE_REQUEST_KINDS)[number];
 
 /** An operational certificate an owner CA issued to a device through fdo.csr, and its revocation. */
+@Check(
+  'issued_certificate_kind_check',
+  "(kind = ANY (ARRAY['simpleenroll'::text, 'simplereenroll'::text, 'serverkeygen'::text]))",
+)
+@Check('issued_certificate_revocation_complete', '((revoked_at IS NULL) = (revocation_reason IS NULL))')
+@Check(
+  'issued_certificate_revocation_reason_check',
+  "(revocation_reason = ANY (ARRAY['unspecified'::text, 'keyCompromise'::text, 'cACompromise'::text, 'affiliationChanged'::text, 'superseded'::text, 'cessationOfOperation'::text, 'certificateHold'::text, 'privilegeWithdrawn'::text, 'aACompromise'::text]))",
+)
+@Index('issued_certificate_device', ['deviceId', 'issuedAt'])
+@Index('issued_certificate_revoked', ['ownerTenantId'], { where: '(revoked_at IS NOT NULL)' })
+@Index('issued_certificate_serial', ['ownerTenantId', 'serialNumber'], { unique: true })
 @Entity({ name: 'issued_certificate' })
 export class IssuedCertificateEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'owner_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'issued_certificate_owner_tenant_id_fkey' })
   ownerTenantId!: string;
 
   @Column({ name: 'device_id', type: 'uuid' })
+  @ForeignKey(() => DeviceEntity, { name: 'issued_certificate_device_id_fkey' })
   deviceId!: string;
 
   /** The device's GUID after the TO2 that issued it. */

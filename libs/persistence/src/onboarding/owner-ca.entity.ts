@@ -1,12 +1,18 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 /**
  * An owner tenant's certification authority for operational device certificates (fdo.csr). The
  * private key stays in key custody under `custodyKeyId`; `certificate` is the self-signed root.
  */
+@Check(
+  'owner_ca_spec_check',
+  "(spec = ANY (ARRAY['P-256'::text, 'P-384'::text, 'RSA-2048'::text, 'RSA-3072'::text]))",
+)
 @Entity({ name: 'owner_ca' })
 export class OwnerCaEntity {
   @PrimaryColumn({ name: 'owner_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'owner_ca_owner_tenant_id_fkey' })
   ownerTenantId!: string;
 
   @Column({ name: 'custody_key_id', type: 'text', unique: true })
@@ -27,7 +33,7 @@ export class OwnerCaEntity {
    * fdo.csr serverkeygen: the owner generates the device's operational key and sends it in the
    * tunnel. Off by default (the device should keep its private key to itself).
    */
-  @Column({ name: 'allow_server_keygen', type: 'boolean' })
+  @Column({ name: 'allow_server_keygen', type: 'boolean', default: false })
   allowServerKeygen!: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export const TO2_SESSION_STAGES = ['proving', 'setup', 'service-info', 'done', 'failed'] as const;
 /**
@@ -15,6 +15,11 @@ export type To2SessionStage = (typeof TO2_SESSION_STAGES)[number];
  * every accepted message and guards against two replicas processing one session at once.
  * No foreign keys: rows are short-lived and swept after `expires_at`.
  */
+@Check(
+  'to2_session_stage_check',
+  "(stage = ANY (ARRAY['proving'::text, 'setup'::text, 'service-info'::text, 'done'::text, 'failed'::text]))",
+)
+@Index('to2_session_expires', ['expiresAt'])
 @Entity({ name: 'to2_session' })
 export class To2SessionEntity {
   @PrimaryColumn({ name: 'token_hash', type: 'bytea' })

@@ -1,9 +1,20 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
 
 /**
  * The rendezvous acceptance policy's settings: one row (id 1). Without the row the defaults from
  * the configuration apply (RENDEZVOUS_DEFAULT_POLICY).
  */
+@Check('rv_policy_check', '(max_wait_seconds >= min_wait_seconds)')
+@Check('rv_policy_id_check', '(id = 1)')
+@Check('rv_policy_min_wait_seconds_check', '(min_wait_seconds >= 0)')
 @Entity({ name: 'rv_policy' })
 export class RvPolicyEntity {
   @PrimaryColumn({ type: 'integer' })
@@ -33,6 +44,13 @@ export const RV_POLICY_ENTRY_KINDS = ['manufacturer-key', 'device-ca', 'owner-al
 export type RvPolicyEntryKind = (typeof RV_POLICY_ENTRY_KINDS)[number];
 
 /** One entry of a policy list. Keys are named by the SHA-256 of their SubjectPublicKeyInfo. */
+@Check('rv_policy_entry_check', "((kind = 'device-ca'::text) = (certificate IS NOT NULL))")
+@Check(
+  'rv_policy_entry_kind_check',
+  "(kind = ANY (ARRAY['manufacturer-key'::text, 'device-ca'::text, 'owner-allow'::text, 'owner-deny'::text]))",
+)
+@Unique('rv_policy_entry_kind_sha256_key', ['kind', 'sha256'])
+@Check('rv_policy_entry_sha256_check', "(sha256 ~ '^[0-9a-f]{64}$'::text)")
 @Entity({ name: 'rv_policy_entry' })
 export class RvPolicyEntryEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -1,5 +1,5 @@
 import { type JsonWebKey } from 'node:crypto';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** An owner address as registered in to1d (RVTO2Addr), in readable form. */
 export interface RegisteredTo2Address {
@@ -14,6 +14,11 @@ export interface RegisteredTo2Address {
  * `expiresAt`. One row per GUID; a new TO0 for the GUID replaces it. `to1d` is the owner-signed
  * blob exactly as received, handed to the device verbatim in TO1.RVRedirect.
  */
+@Check('rv_registration_granted_wait_seconds_check', '(granted_wait_seconds >= 0)')
+@Check('rv_registration_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
+@Check('rv_registration_num_entries_check', '(num_entries >= 1)')
+@Index('rv_registration_expires', ['expiresAt'])
+@Index('rv_registration_owner', ['ownerKeySha256', 'expiresAt'])
 @Entity({ name: 'rv_registration' })
 export class RvRegistrationEntity {
   /** 32 lowercase hex digits. */

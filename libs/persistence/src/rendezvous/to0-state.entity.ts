@@ -1,4 +1,15 @@
-import { Column, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { DeviceEntity } from '../ledger/device.entity';
+import { VoucherEntity } from '../ledger/voucher.entity';
 
 export const TO0_STATE_STATUSES = ['pending', 'registered', 'failed', 'unsupported', 'stopped'] as const;
 /**
@@ -13,15 +24,25 @@ export type To0StateStatus = (typeof TO0_STATE_STATUSES)[number];
  * Automatic TO0 state of one voucher at one rendezvous URL (from the voucher's RendezvousInfo,
  * owner view): what the worker did last, and when it will act next.
  */
+@Check(
+  'to0_state_status_check',
+  "(status = ANY (ARRAY['pending'::text, 'registered'::text, 'failed'::text, 'unsupported'::text, 'stopped'::text]))",
+)
+@Unique('to0_state_voucher_id_rv_url_key', ['voucherId', 'rvUrl'])
+@Index('to0_state_device', ['deviceId'])
+@Index('to0_state_due', ['nextAttemptAt'], { where: '(next_attempt_at IS NOT NULL)' })
+@Index('to0_state_guid', ['guid'])
 @Entity({ name: 'to0_state' })
 export class To0StateEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'voucher_id', type: 'uuid' })
+  @ForeignKey(() => VoucherEntity, { name: 'to0_state_voucher_id_fkey', onDelete: 'CASCADE' })
   voucherId!: string;
 
   @Column({ name: 'device_id', type: 'uuid' })
+  @ForeignKey(() => DeviceEntity, { name: 'to0_state_device_id_fkey', onDelete: 'CASCADE' })
   deviceId!: string;
 
   /** 32 lowercase hex digits. */

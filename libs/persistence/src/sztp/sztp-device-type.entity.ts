@@ -1,4 +1,14 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 /** Where the device serial number is read from in its IDevID certificate. */
 export const SERIAL_NUMBER_SOURCES = ['subject-serial-number', 'common-name', 'subject-alt-name'] as const;
@@ -18,6 +28,13 @@ export type SztpOutputProfile = (typeof SZTP_OUTPUT_PROFILES)[number];
  * A manufacturer's kind of SZTP device: the IDevID trust anchors its client certificates chain to,
  * how the serial number is read from them, and how devices of the type may and must be answered.
  */
+@Check('sztp_device_type_output_profile_check', "(output_profile = ANY (ARRAY['signed'::text, 'lab'::text]))")
+@Check(
+  'sztp_device_type_serial_number_source_check',
+  "(serial_number_source = ANY (ARRAY['subject-serial-number'::text, 'common-name'::text, 'subject-alt-name'::text]))",
+)
+@Unique('sztp_device_type_tenant_id_name_key', ['tenantId', 'name'])
+@Check('sztp_device_type_trust_anchors_check', "(jsonb_typeof(trust_anchors) = 'array'::text)")
 @Entity({ name: 'sztp_device_type' })
 export class SztpDeviceTypeEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -25,6 +42,7 @@ export class SztpDeviceTypeEntity {
 
   /** The manufacturer tenant. */
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_device_type_tenant_id_fkey' })
   tenantId!: string;
 
   @Column({ type: 'text' })

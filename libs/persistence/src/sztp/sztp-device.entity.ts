@@ -1,4 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { SztpDeviceTypeEntity } from './sztp-device-type.entity';
+import { SztpOnboardingProfileEntity } from './sztp-onboarding-profile.entity';
 
 /**
  * Where a device stands in its bootstrapping, as its progress reports say: pending (nothing
@@ -16,12 +28,19 @@ export interface StoredSshHostKey {
 }
 
 /** A device onboarding over SZTP, known by its device type and serial number. */
+@Check(
+  'sztp_device_bootstrap_state_check',
+  "(bootstrap_state = ANY (ARRAY['pending'::text, 'in-progress'::text, 'rebooting'::text, 'failed'::text, 'complete'::text]))",
+)
+@Unique('sztp_device_device_type_id_serial_number_key', ['deviceTypeId', 'serialNumber'])
+@Index('sztp_device_serial', ['serialNumber'])
 @Entity({ name: 'sztp_device' })
 export class SztpDeviceEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'device_type_id', type: 'uuid' })
+  @ForeignKey(() => SztpDeviceTypeEntity, { name: 'sztp_device_device_type_id_fkey' })
   deviceTypeId!: string;
 
   @Column({ name: 'serial_number', type: 'text' })
@@ -33,6 +52,10 @@ export class SztpDeviceEntity {
 
   /** The holder's onboarding profile for this device; null: the holder's default profile. */
   @Column({ name: 'onboarding_profile_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => SztpOnboardingProfileEntity, {
+    name: 'sztp_device_onboarding_profile_id_fkey',
+    onDelete: 'SET NULL',
+  })
   onboardingProfileId!: string | null;
 
   @Column({ name: 'bootstrap_state', type: 'text' })

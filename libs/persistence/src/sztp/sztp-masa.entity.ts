@@ -1,10 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 /**
  * A manufacturer's Manufacturer Authorized Signing Authority for RFC 8366 vouchers. Ours (with a
  * custody key) issues vouchers; an external one (no custody key) only lets vouchers it signed be
  * imported into the ledger after verification.
  */
+@Unique('sztp_masa_tenant_id_name_key', ['tenantId', 'name'])
 @Entity({ name: 'sztp_masa' })
 export class SztpMasaEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -12,6 +14,7 @@ export class SztpMasaEntity {
 
   /** The manufacturer tenant. */
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_masa_tenant_id_fkey' })
   tenantId!: string;
 
   @Column({ type: 'text' })
@@ -22,18 +25,18 @@ export class SztpMasaEntity {
   certificate!: Buffer;
 
   /** DER certificates (base64) between the signing certificate and the trust anchors, added to vouchers. */
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'jsonb', default: [] })
   chain!: string[];
 
   /**
    * DER certificates (base64) imported vouchers must chain to. Empty: the voucher must be signed by
    * exactly `certificate` (pinned). Devices are configured with these (or with `certificate`).
    */
-  @Column({ name: 'trust_anchors', type: 'jsonb' })
+  @Column({ name: 'trust_anchors', type: 'jsonb', default: [] })
   trustAnchors!: string[];
 
   /** Custody id of the signing key; null for an external MASA (verification only). */
-  @Column({ name: 'custody_key_id', type: 'text', nullable: true })
+  @Column({ name: 'custody_key_id', type: 'text', nullable: true, unique: true })
   custodyKeyId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

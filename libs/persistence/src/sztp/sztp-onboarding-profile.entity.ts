@@ -1,4 +1,15 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 /** The boot image of an onboarding profile. */
 export interface StoredBootImage {
@@ -17,6 +28,13 @@ export type StoredConfigurationHandling = (typeof CONFIGURATION_HANDLINGS)[numbe
  * configuration, and whether to issue an LDevID (RFC 9646) delivered in the configuration as an
  * ietf-keystore entry.
  */
+@Check('sztp_onboarding_profile_check', '((configuration IS NULL) OR (configuration_handling IS NOT NULL))')
+@Check(
+  'sztp_onboarding_profile_configuration_handling_check',
+  "(configuration_handling = ANY (ARRAY['merge'::text, 'replace'::text]))",
+)
+@Unique('sztp_onboarding_profile_tenant_id_name_key', ['tenantId', 'name'])
+@Index('sztp_onboarding_profile_default', ['tenantId'], { unique: true, where: 'is_default' })
 @Entity({ name: 'sztp_onboarding_profile' })
 export class SztpOnboardingProfileEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -24,6 +42,7 @@ export class SztpOnboardingProfileEntity {
 
   /** The owner tenant. */
   @Column({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_onboarding_profile_tenant_id_fkey' })
   tenantId!: string;
 
   @Column({ type: 'text' })

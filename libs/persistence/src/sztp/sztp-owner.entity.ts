@@ -1,4 +1,13 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TenantEntity } from '../ledger/tenant.entity';
 
 /** One of the owner's SZTP bootstrap servers, as put into redirect-information. */
 export interface StoredBootstrapServer {
@@ -15,9 +24,11 @@ export interface StoredBootstrapServer {
  * and the issuer of LDevIDs) and the owner (signing) certificate issued by it, which signs conveyed
  * information; plus where its bootstrap servers are. Private keys stay in key custody.
  */
+@Check('sztp_owner_ldevid_validity_days_check', '(ldevid_validity_days > 0)')
 @Entity({ name: 'sztp_owner' })
 export class SztpOwnerEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_owner_tenant_id_fkey' })
   tenantId!: string;
 
   @Column({ name: 'ca_key_id', type: 'text' })
@@ -34,7 +45,7 @@ export class SztpOwnerEntity {
   @Column({ name: 'signing_certificate', type: 'bytea' })
   signingCertificate!: Buffer;
 
-  @Column({ name: 'bootstrap_servers', type: 'jsonb' })
+  @Column({ name: 'bootstrap_servers', type: 'jsonb', default: [] })
   bootstrapServers!: StoredBootstrapServer[];
 
   /** Validity of LDevIDs issued to this owner's devices (capped at the CA's notAfter). */

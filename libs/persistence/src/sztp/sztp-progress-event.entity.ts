@@ -1,20 +1,26 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { SztpDeviceEntity } from './sztp-device.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
 import { type StoredSshHostKey } from './sztp-device.entity';
 
 /** Which SZTP server received a report. */
 export type SztpServerRole = 'redirect' | 'onboarding';
 
 /** One report-progress call: the device's bootstrapping log. */
+@Check('sztp_progress_event_server_check', "(server = ANY (ARRAY['redirect'::text, 'onboarding'::text]))")
+@Index('sztp_progress_event_device', ['deviceId', 'id'])
 @Entity({ name: 'sztp_progress_event' })
 export class SztpProgressEventEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
   @Column({ name: 'device_id', type: 'uuid' })
+  @ForeignKey(() => SztpDeviceEntity, { name: 'sztp_progress_event_device_id_fkey' })
   deviceId!: string;
 
   /** The device's holder when the report arrived (null when it had no active voucher). */
   @Column({ name: 'holder_tenant_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_progress_event_holder_tenant_id_fkey' })
   holderTenantId!: string | null;
 
   @Column({ type: 'text' })

@@ -1,4 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { SztpDeviceEntity } from './sztp-device.entity';
+import { TenantEntity } from '../ledger/tenant.entity';
+import { SztpMasaEntity } from './sztp-masa.entity';
 
 /** How the voucher came into the ledger. */
 export const SZTP_VOUCHER_SOURCES = ['imported', 'issued', 'reissued'] as const;
@@ -16,22 +28,32 @@ export type SztpVoucherStatus = (typeof SZTP_VOUCHER_STATUSES)[number];
  * vouchers are not extended like FDO's: a transfer re-issues one pinning the new owner's
  * certificate and supersedes this one.
  */
+@Check(
+  'sztp_voucher_source_check',
+  "(source = ANY (ARRAY['imported'::text, 'issued'::text, 'reissued'::text]))",
+)
+@Check('sztp_voucher_status_check', "(status = ANY (ARRAY['active'::text, 'superseded'::text]))")
+@Index('sztp_voucher_active', ['deviceId'], { unique: true, where: "(status = 'active'::text)" })
+@Index('sztp_voucher_holder', ['holderTenantId', 'status'])
 @Entity({ name: 'sztp_voucher' })
 export class SztpVoucherEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'device_id', type: 'uuid' })
+  @ForeignKey(() => SztpDeviceEntity, { name: 'sztp_voucher_device_id_fkey' })
   deviceId!: string;
 
   @Column({ name: 'serial_number', type: 'text' })
   serialNumber!: string;
 
   @Column({ name: 'masa_id', type: 'uuid' })
+  @ForeignKey(() => SztpMasaEntity, { name: 'sztp_voucher_masa_id_fkey' })
   masaId!: string;
 
   /** The tenant holding the device through this voucher. */
   @Column({ name: 'holder_tenant_id', type: 'uuid' })
+  @ForeignKey(() => TenantEntity, { name: 'sztp_voucher_holder_tenant_id_fkey' })
   holderTenantId!: string;
 
   /** DER ContentInfo(SignedData), exactly as issued or imported. */
@@ -63,6 +85,7 @@ export class SztpVoucherEntity {
   status!: SztpVoucherStatus;
 
   @Column({ name: 'replaces_voucher_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => SztpVoucherEntity, { name: 'sztp_voucher_replaces_voucher_id_fkey' })
   replacesVoucherId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

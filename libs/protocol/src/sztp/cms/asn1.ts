@@ -215,6 +215,10 @@ export class Asn1Reader {
   bitString(node: Asn1 | undefined, what: string): Uint8Array {
     const content = this.primitiveContent(this.universal(node, UNIVERSAL.bitString, false, what), what);
     if (content.length === 0 || content[0]! > 7) this.fail(what);
+    // The unused bits must be zero (X.690 11.2.1: certificates are DER), and an empty string has none.
+    const unused = content[0]!;
+    if (unused > 0 && (content.length === 1 || (content[content.length - 1]! & ((1 << unused) - 1)) !== 0))
+      this.fail(what);
     return content.subarray(1);
   }
 

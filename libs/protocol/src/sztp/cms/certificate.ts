@@ -62,11 +62,20 @@ function readExtensions(node: Asn1 | undefined): Extensions {
         );
         break;
       case '2.5.29.35': {
-        const keyId = reader
-          .sequence(reader.parse(value, 'authorityKeyIdentifier'), 'authorityKeyIdentifier')
-          .find((n) => reader.contextTag(n) === 0);
-        if (keyId !== undefined)
-          result.authorityKeyIdentifier = reader.primitiveContent(keyId, 'keyIdentifier');
+        // RFC 5280 4.2.1.1: keyIdentifier [0], authorityCertIssuer [1] (GeneralNames, constructed),
+        // authorityCertSerialNumber [2], each optional, in this order.
+        const fields = reader.sequence(
+          reader.parse(value, 'authorityKeyIdentifier'),
+          'authorityKeyIdentifier',
+        );
+        let previous = -1;
+        for (const field of fields) {
+          const tag = reader.contextTag(field);
+          if (tag === undefined || tag > 2 || tag <= previous || field.constructed !== (tag === 1))
+            reader.fail('authorityKeyIdentifier');
+          previous = tag;
+          if (tag === 0) result.authorityKeyIdentifier = reader.primitiveContent(field, 'keyIdentifier');
+        }
         break;
       }
     }
@@ -91,6 +100,13 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   const subjectNode = fields[offset + 4];
   if (serialNode === undefined || issuerNode === undefined || subjectNode === undefined)
     reader.fail('tbsCertificate');
+  // The key is whole octets (RFC 5480 2.2, RFC 3279): a BIT STRING with no unused bits.
+  const [, subjectPublicKey] = reader.sequence(fields[offset + 5], 'subjectPublicKeyInfo');
+  if (
+    reader.bitString(subjectPublicKey, 'subjectPublicKey') &&
+    subjectPublicKey!.bytes[subjectPublicKey!.contentStart] !== 0
+  )
+    reader.fail('subjectPublicKey');
   const extensionsNode = fields.slice(offset + 6).find((n) => reader.contextTag(n) === 3);
   return {
     der: Uint8Array.from(der),

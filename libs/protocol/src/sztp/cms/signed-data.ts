@@ -212,7 +212,9 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   // RFC 5652 5.1 allows 1, 3, 4, 5 (Go's pkcs7 writes 1 whatever the content type, so no stricter).
   if (![1, 3, 4, 5].includes(reader.smallInteger(fields[0], 'SignedData version')))
     reader.fail('SignedData version');
-  reader.set(fields[1], 'digestAlgorithms');
+  for (const algorithm of reader.set(fields[1], 'digestAlgorithms')) {
+    reader.oid(reader.sequence(algorithm, 'digestAlgorithm')[0], 'digestAlgorithm');
+  }
   const encap = reader.sequence(fields[2], 'EncapsulatedContentInfo');
   const eContentType = reader.oid(encap[0], 'eContentType');
   const eContent =
@@ -221,8 +223,12 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   const certificates: Uint8Array[] = [];
   if (reader.contextTag(fields[index]) === 0) {
     for (const choice of reader.tagged(fields[index], 0, 'certificates')) {
-      // CertificateChoices: only the plain Certificate (a universal SEQUENCE) is used by SZTP.
+      // CertificateChoices (RFC 5652 10.2.2): only the plain Certificate (a universal SEQUENCE) is
+      // used by SZTP; the other choices ([0] to [3], constructed) are skipped, anything else refused.
+      const other: Asn1 = choice;
       if (reader.isSequence(choice)) certificates.push(reader.raw(choice));
+      else if (!(other.constructed && (reader.contextTag(other) ?? 4) <= 3))
+        reader.fail('CertificateChoices');
     }
     index++;
   }

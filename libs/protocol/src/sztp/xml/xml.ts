@@ -1,12 +1,14 @@
+import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { SztpPayloadError } from '../errors';
 
 /**
- * A small, strict XML reader for the element-only documents RESTCONF exchanges (RFC 8040 XML
- * encoding of YANG data). Deliberately not a general XML parser: there is no DTD support at all, so
- * `<!DOCTYPE`, entity declarations and every entity reference other than the five predefined ones
- * and numeric character references are refused (no XXE, no entity expansion). Processing
- * instructions other than a leading XML declaration are refused, and so is mixed content (an
- * element with both child elements and non-whitespace text), which YANG data never contains.
+ * The reader for the element-only documents RESTCONF exchanges (RFC 8040 XML encoding of YANG
+ * data), on saxes (a maintained, conformant non-validating XML 1.0 parser with namespaces; it
+ * checks well-formedness, characters, names, prefixes and duplicate attributes). saxes never
+ * expands entities beyond the five predefined ones and numeric references, and on top of it a
+ * DOCTYPE (so no DTD, no entity declarations: no XXE, no entity expansion) and processing
+ * instructions other than the XML declaration are refused, and so is mixed content (an element with
+ * both child elements and non-whitespace text), which YANG data never contains.
  */
 export interface XmlElement {
   /** Local name. */
@@ -34,11 +36,8 @@ export interface XmlParseOptions {
 }
 
 const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
-const NAME = /^[A-Za-z_\u00C0-\uFFEF][\w.\-\u00B7\u00C0-\uFFEF]*$/;
-const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 interface OpenElement {
-  qname: string;
   prefix: string | undefined;
   name: string;
   attributes: Map<string, string>;
@@ -53,176 +52,102 @@ function fail(path: string, message: string): never {
   throw new SztpPayloadError('malformed-message', path, `XML: ${message}`);
 }
 
-function isXmlChar(code: number): boolean {
-  return (
-    code === 0x9 ||
-    code === 0xa ||
-    code === 0xd ||
-    (code >= 0x20 && code <= 0xd7ff) ||
-    (code >= 0xe000 && code <= 0xfffd) ||
-    (code >= 0x10000 && code <= 0x10ffff)
-  );
-}
-
-/** Decodes character and predefined entity references in text or attribute values. */
-function decodeReferences(raw: string, path: string): string {
-  if (!raw.includes('&')) return raw;
-  return raw.replace(/&([^;&\s]*);?/g, (match, ref: string) => {
-    if (!match.endsWith(';')) fail(path, 'unterminated reference');
-    if (ref.startsWith('#')) {
-      const code = /^#x[0-9a-fA-F]+$/.test(ref)
-        ? parseInt(ref.slice(2), 16)
-        : /^#[0-9]+$/.test(ref)
-          ? parseInt(ref.slice(1), 10)
-          : NaN;
-      if (!isXmlChar(code)) fail(path, `invalid character reference &${ref};`);
-      return String.fromCodePoint(code);
-    }
-    const value = PREDEFINED_ENTITIES[ref];
-    if (value === undefined) fail(path, `entity &${ref}; is not allowed (no DTD support)`);
-    return value;
-  });
-}
-
-function splitQName(qname: string, path: string): { prefix: string | undefined; local: string } {
-  const parts = qname.split(':');
-  if (parts.length > 2 || !parts.every((p) => NAME.test(p))) fail(path, `invalid name "${qname}"`);
-  return parts.length === 2
-    ? { prefix: parts[0], local: parts[1]! }
-    : { prefix: undefined, local: parts[0]! };
+/**
+ * saxes' well-formedness messages, said in the words of this project's errors (saxes reports a
+ * position, not what was wrong with which name). `at` is the input offset saxes stopped at.
+ */
+function describeSaxesError(message: string, input: string, at: number): string {
+  const bare = message.replace(/^(?:[^:]*:)?\d+:\d+: /, '').replace(/\.$/, '');
+  const lastReference = () => input.slice(input.lastIndexOf('&', at - 1), at);
+  if (bare === 'undefined entity') return `entity ${lastReference()} is not allowed (no DTD support)`;
+  if (bare === 'malformed character entity') return `invalid character reference ${lastReference()}`;
+  if (bare === 'disallowed character in entity name' || bare === 'empty entity name')
+    return `malformed reference ${lastReference()}`;
+  const unbound = /^unbound namespace prefix: "(.*)"$/.exec(bare);
+  if (unbound) return `undeclared prefix "${unbound[1]}"`;
+  if (bare === 'unexpected close tag') {
+    const tagStart = input.lastIndexOf('</', at - 1);
+    return `unexpected end tag ${tagStart >= 0 ? input.slice(tagStart, at) : ''}`.trimEnd();
+  }
+  const unclosed = /^unclosed tag: (.*)$/.exec(bare);
+  if (unclosed) {
+    // saxes reads a reference up to its ';', so a bare '&' swallows the rest of the document and
+    // only shows as unclosed elements at its end.
+    const bareAmpersand = /&(?![^\s&<>;]+;)/.test(input)
+      ? "; or an '&' that does not start a reference closed by ';'"
+      : '';
+    return `missing end tag for <${unclosed[1]}>${bareAmpersand}`;
+  }
+  if (bare === 'documents may contain only one root') return 'more than one root element';
+  if (bare === 'text data outside of root node') return 'text outside the root element';
+  if (bare === 'document must contain a root element') return 'no root element';
+  if (bare === 'malformed comment') return 'malformed comment ("--" inside a comment?)';
+  return bare;
 }
 
 export function parseXml(input: string, options: XmlParseOptions = {}): XmlElement {
   const maxDepth = options.maxDepth ?? 32;
   const maxElements = options.maxElements ?? 10_000;
-  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.codePointAt(i)!;
-    if (!isXmlChar(code)) fail('', `character U+${code.toString(16)} is not allowed`);
-    if (code > 0xffff) i++;
-  }
-
-  let pos = 0;
+  const parser = new SaxesParser({ xmlns: true });
+  const stack: OpenElement[] = [];
   let root: XmlElement | undefined;
   let elementCount = 0;
-  const stack: OpenElement[] = [];
   const currentPath = () => stack[stack.length - 1]?.path ?? '';
 
-  if (text.startsWith('<?xml')) {
-    const end = text.indexOf('?>');
-    if (end < 0) fail('', 'unterminated XML declaration');
-    const declaration = text.slice(5, end);
-    if (!/^\s/.test(declaration)) fail('', 'malformed XML declaration');
-    const encoding = /encoding\s*=\s*["']([^"']*)["']/.exec(declaration)?.[1];
+  parser.on('error', (err) => {
+    if (err instanceof SztpPayloadError) throw err;
+    fail(currentPath(), describeSaxesError(err.message, input, parser.position));
+  });
+  parser.on('xmldecl', (declaration) => {
+    const encoding = declaration.encoding;
     if (encoding !== undefined && !/^utf-?8$/i.test(encoding))
       fail('', `encoding ${encoding} is not supported`);
-    pos = end + 2;
-  }
-
-  while (pos < text.length) {
-    const lt = text.indexOf('<', pos);
-    const chunkEnd = lt < 0 ? text.length : lt;
-    if (chunkEnd > pos) {
-      const chunk = text.slice(pos, chunkEnd);
-      if (chunk.includes(']]>')) fail(currentPath(), '"]]>" is not allowed in text');
-      const open = stack[stack.length - 1];
-      if (open === undefined) {
-        if (chunk.trim() !== '') fail('', 'text outside the root element');
-      } else {
-        open.text += decodeReferences(chunk, open.path);
-        if (chunk.trim() !== '') open.hasText = true;
-      }
+  });
+  parser.on('doctype', () => fail(currentPath(), 'DTDs and declarations are not accepted'));
+  parser.on('processinginstruction', () => fail(currentPath(), 'processing instructions are not accepted'));
+  const addText = (data: string) => {
+    const open = stack[stack.length - 1];
+    if (open === undefined) {
+      if (data.trim() !== '') fail('', 'text outside the root element');
+      return;
     }
-    if (lt < 0) break;
-    pos = lt;
-
-    if (text.startsWith('<!--', pos)) {
-      const end = text.indexOf('-->', pos + 4);
-      if (end < 0) fail(currentPath(), 'unterminated comment');
-      if (text.slice(pos + 4, end).includes('--')) fail(currentPath(), '"--" inside a comment');
-      pos = end + 3;
-      continue;
-    }
-    if (text.startsWith('<![CDATA[', pos)) {
-      const open = stack[stack.length - 1];
-      if (open === undefined) fail('', 'CDATA outside the root element');
-      const end = text.indexOf(']]>', pos + 9);
-      if (end < 0) fail(open.path, 'unterminated CDATA section');
-      const data = text.slice(pos + 9, end);
-      open.text += data;
-      if (data.trim() !== '') open.hasText = true;
-      pos = end + 3;
-      continue;
-    }
-    if (text.startsWith('<!', pos)) fail(currentPath(), 'DTDs and declarations are not accepted');
-    if (text.startsWith('<?', pos)) fail(currentPath(), 'processing instructions are not accepted');
-
-    if (text.startsWith('</', pos)) {
-      const end = text.indexOf('>', pos);
-      if (end < 0) fail(currentPath(), 'unterminated end tag');
-      const qname = text.slice(pos + 2, end).trim();
-      const open = stack.pop();
-      if (open === undefined || open.qname !== qname) fail(currentPath(), `unexpected end tag </${qname}>`);
-      const element = closeElement(open);
-      if (stack.length === 0) root = element;
-      else stack[stack.length - 1]!.children.push(element);
-      pos = end + 1;
-      continue;
-    }
-
-    // start tag
-    if (root !== undefined) fail('', 'more than one root element');
-    const { end, selfClosing, qname, rawAttributes } = readStartTag(text, pos, currentPath());
+    open.text += data;
+    if (data.trim() !== '') open.hasText = true;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('opentag', (tag: SaxesTagNS) => {
     elementCount++;
     if (elementCount > maxElements) fail(currentPath(), `more than ${maxElements} elements`);
     if (stack.length >= maxDepth) fail(currentPath(), `nesting deeper than ${maxDepth}`);
     const parent = stack[stack.length - 1];
     const namespaces = new Map(parent?.namespaces ?? [['xml', XML_NAMESPACE]]);
     const attributes = new Map<string, string>();
-    const { prefix, local } = splitQName(qname, currentPath());
-    const path = `${parent?.path ?? ''}/${qname}`;
-    for (const [name, rawValue] of rawAttributes) {
-      const value = decodeReferences(rawValue, path);
-      if (name === 'xmlns') namespaces.set('', value);
-      else if (name.startsWith('xmlns:')) {
-        const declared = name.slice(6);
-        if (!NAME.test(declared) || declared === 'xmlns' || value === '')
-          fail(path, `bad declaration ${name}`);
-        namespaces.set(declared, value);
-      } else {
-        splitQName(name, path);
-        attributes.set(name, value);
-      }
+    for (const attribute of Object.values(tag.attributes)) {
+      if (attribute.name === 'xmlns') namespaces.set('', attribute.value);
+      else if (attribute.prefix === 'xmlns') namespaces.set(attribute.local, attribute.value);
+      else attributes.set(attribute.name, attribute.value);
     }
-    for (const name of attributes.keys()) {
-      const attributePrefix = name.includes(':') ? name.split(':')[0]! : undefined;
-      if (attributePrefix !== undefined && !namespaces.has(attributePrefix)) {
-        fail(path, `undeclared prefix "${attributePrefix}"`);
-      }
-    }
-    if (prefix !== undefined && !namespaces.has(prefix)) fail(path, `undeclared prefix "${prefix}"`);
     const open: OpenElement = {
-      qname,
-      prefix,
-      name: local,
+      prefix: tag.prefix === '' ? undefined : tag.prefix,
+      name: tag.local,
       attributes,
       namespaces,
       children: [],
       text: '',
       hasText: false,
-      path,
+      path: `${parent?.path ?? ''}/${tag.name}`,
     };
-    pos = end;
-    if (selfClosing) {
-      const element = closeElement(open);
-      if (parent === undefined) root = element;
-      else parent.children.push(element);
-    } else {
-      stack.push(open);
-    }
-  }
+    stack.push(open);
+  });
+  parser.on('closetag', () => {
+    const element = closeElement(stack.pop()!);
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) root = element;
+    else parent.children.push(element);
+  });
 
-  if (stack.length > 0) fail(currentPath(), `missing end tag for <${stack[stack.length - 1]!.qname}>`);
+  parser.write(input).close();
   if (root === undefined) fail('', 'no root element');
   return root;
 }
@@ -239,44 +164,6 @@ function closeElement(open: OpenElement): XmlElement {
     text: open.children.length > 0 ? '' : open.text,
     path: open.path,
   };
-}
-
-const TAG_NAME = /[^\s/>]+/y;
-const WHITESPACE = /\s*/y;
-const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
-
-function matchAt(pattern: RegExp, text: string, pos: number): RegExpExecArray | null {
-  pattern.lastIndex = pos;
-  return pattern.exec(text);
-}
-
-function readStartTag(
-  text: string,
-  start: number,
-  path: string,
-): { end: number; selfClosing: boolean; qname: string; rawAttributes: [string, string][] } {
-  let pos = start + 1;
-  const nameMatch = matchAt(TAG_NAME, text, pos);
-  if (nameMatch === null) fail(path, 'malformed start tag');
-  const qname = nameMatch[0];
-  pos += qname.length;
-  const rawAttributes: [string, string][] = [];
-  const seen = new Set<string>();
-  for (;;) {
-    const whitespace = matchAt(WHITESPACE, text, pos)![0].length;
-    pos += whitespace;
-    if (text.startsWith('/>', pos)) return { end: pos + 2, selfClosing: true, qname, rawAttributes };
-    if (text.startsWith('>', pos)) return { end: pos + 1, selfClosing: false, qname, rawAttributes };
-    if (pos >= text.length) fail(path, `unterminated start tag <${qname}>`);
-    if (whitespace === 0) fail(path, `malformed attribute in <${qname}>`);
-    const attribute = matchAt(ATTRIBUTE, text, pos);
-    if (attribute === null) fail(path, `malformed attribute in <${qname}>`);
-    const name = attribute[1]!;
-    if (seen.has(name)) fail(path, `duplicate attribute ${name}`);
-    seen.add(name);
-    rawAttributes.push([name, attribute[2] ?? attribute[3] ?? '']);
-    pos += attribute[0].length;
-  }
 }
 
 /** An element to serialise. Namespace declarations are emitted only where they change. */
