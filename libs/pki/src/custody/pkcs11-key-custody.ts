@@ -14,6 +14,7 @@ import { SigAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
 import { isKeySpec, type KeySpec, keySpecOf } from '../key-spec';
+import { checkKeyIdentity } from './key-identity';
 import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
 import { chooseSigningAlg } from './signing-alg';
 
@@ -43,8 +44,6 @@ interface KeyMetadata {
 const APPLICATION = 'ztp-key-custody';
 /** CK_RSA_PKCS_OAEP_SOURCE_TYPE: the OAEP label is given (empty here); pkcs11js does not export it. */
 const CKZ_DATA_SPECIFIED = 1;
-const KEY_ID = /^[\x21-\x7e]{1,200}$/;
-const PURPOSE = /^[\x20-\x7e]{1,100}$/;
 const EC_PARAMS: Record<'P-256' | 'P-384', Buffer> = {
   'P-256': Buffer.from('06082a8648ce3d030107', 'hex'),
   'P-384': Buffer.from('06052b81040022', 'hex'),
@@ -113,7 +112,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
   }
 
   async generateKey(request: { keyId: string; spec: KeySpec; purpose: string }): Promise<CustodyKeyInfo> {
-    checkIdentity(request.keyId, request.purpose);
+    checkKeyIdentity(request.keyId, request.purpose);
     if (!isKeySpec(request.spec)) {
       throw new KeyCustodyError(
         'unsupported-key-type',
@@ -143,7 +142,7 @@ export class Pkcs11KeyCustody implements KeyCustody {
     privateKey: KeyObject;
     purpose: string;
   }): Promise<CustodyKeyInfo> {
-    checkIdentity(request.keyId, request.purpose);
+    checkKeyIdentity(request.keyId, request.purpose);
     if (request.privateKey.type !== 'private') {
       throw new KeyCustodyError('unsupported-key-type', 'importKey needs a private key');
     }
@@ -652,16 +651,4 @@ function signingMechanism(
 function tokenError(operation: string, cause: unknown): KeyCustodyError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new KeyCustodyError('token-error', `PKCS#11 ${operation} failed: ${detail}`, { cause });
-}
-
-function checkIdentity(keyId: string, purpose: string): void {
-  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
-    throw new KeyCustodyError(
-      'invalid-key-id',
-      'key id must be 1..200 printable ASCII characters without spaces',
-    );
-  }
-  if (typeof purpose !== 'string' || !PURPOSE.test(purpose)) {
-    throw new KeyCustodyError('invalid-purpose', 'purpose must be 1..100 printable ASCII characters');
-  }
 }

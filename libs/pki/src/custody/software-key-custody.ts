@@ -11,6 +11,7 @@ import { type SigAlg, signWithAlg } from '@ztp/protocol';
 import { type Signer } from '@ztp/protocol/cose/signer';
 import { KeyCustodyError } from '../errors';
 import { isKeySpec, type KeySpec, keySpecOf } from '../key-spec';
+import { checkKeyIdentity } from './key-identity';
 import { type CustodyKeyInfo, type KeyCustody, type RsaOaepParams } from './key-custody';
 import { LruCache } from './lru-cache';
 import { type SealedKeyRecord, type SealedKeyStore } from './sealed-key-store';
@@ -39,8 +40,6 @@ interface CachedKey {
 }
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-const KEY_ID = /^[\x21-\x7e]{1,200}$/;
-const PURPOSE = /^[\x20-\x7e]{1,100}$/;
 
 /**
  * KeyCustody in software: private keys live in a SealedKeyStore sealed under a master key (see
@@ -64,7 +63,7 @@ export class SoftwareKeyCustody implements KeyCustody {
   }
 
   async generateKey(request: { keyId: string; spec: KeySpec; purpose: string }): Promise<CustodyKeyInfo> {
-    checkIdentity(request.keyId, request.purpose);
+    checkKeyIdentity(request.keyId, request.purpose);
     if (!isKeySpec(request.spec)) {
       throw new KeyCustodyError(
         'unsupported-key-type',
@@ -83,7 +82,7 @@ export class SoftwareKeyCustody implements KeyCustody {
     privateKey: KeyObject;
     purpose: string;
   }): Promise<CustodyKeyInfo> {
-    checkIdentity(request.keyId, request.purpose);
+    checkKeyIdentity(request.keyId, request.purpose);
     if (request.privateKey.type !== 'private') {
       throw new KeyCustodyError('unsupported-key-type', 'importKey needs a private key');
     }
@@ -261,18 +260,6 @@ export class SoftwareKeyCustody implements KeyCustody {
 
   private remember(keyId: string, privateKey: KeyObject): void {
     this.cache.set(keyId, { privateKey, expiresAt: this.options.now().getTime() + this.cacheTtlMs });
-  }
-}
-
-function checkIdentity(keyId: string, purpose: string): void {
-  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
-    throw new KeyCustodyError(
-      'invalid-key-id',
-      'key id must be 1..200 printable ASCII characters without spaces',
-    );
-  }
-  if (typeof purpose !== 'string' || !PURPOSE.test(purpose)) {
-    throw new KeyCustodyError('invalid-purpose', 'purpose must be 1..100 printable ASCII characters');
   }
 }
 
