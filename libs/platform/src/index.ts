@@ -1,5 +1,6 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
 export { createApp, createOpenApiDocument } from './app/create-app';
+export { CONSOLE_DIST, installConsole } from './console/install-console';
 export { PlatformModule } from './app/platform.module';
 export { listenApp } from './app/listen';
 export { runApp } from './app/run-app';
