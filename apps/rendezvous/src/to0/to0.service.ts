@@ -167,10 +167,12 @@ export class To0Service {
     }
   }
 
-  /** Verifies the voucher chain; returns the device attestation key TO1 will check EATs with. */
+  /**
+   * Verifies the voucher chain; returns the device attestation key TO1 will check EATs with. A
+   * voucher with no entries is owned by its header key: the replacement voucher TO2 leaves (its
+   * header key is the Owner2Key), registered again so a reset device finds its owner.
+   */
   private verifyVoucher(voucher: OwnershipVoucher): KeyObject {
-    if (voucher.entries.length === 0)
-      throw invalidVoucher('the voucher has no entries: register a voucher extended to its owner');
     try {
       verifyVoucher(voucher);
       const deviceKey = voucherDevicePublicKey(voucher);

@@ -16,7 +16,7 @@ export interface RegisteredTo2Address {
  */
 @Check('rv_registration_granted_wait_seconds_check', '(granted_wait_seconds >= 0)')
 @Check('rv_registration_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
-@Check('rv_registration_num_entries_check', '(num_entries >= 1)')
+@Check('rv_registration_num_entries_check', '(num_entries >= 0)')
 @Check(
   'rv_registration_entry_sha256_check',
   '((entry_sha256 IS NULL) OR (cardinality(entry_sha256) = num_entries))',
