@@ -53,9 +53,9 @@ export const tenantSettingsPatchSchema = z
       .optional(),
     credentialReuse: z.boolean().describe('Owner: allow FDO credential reuse in TO2').nullable().optional(),
     reonboarding: z
-      .enum(['never', 'same-owner'])
+      .enum(['never', 'same-owner', 'on-request'])
       .describe(
-        'Owner: never (default): an onboarded device is not registered at rendezvous again; same-owner: its active voucher is, so a reset device comes back',
+        'Owner: never (default): an onboarded device is not registered at rendezvous again; same-owner: its active voucher is, so a reset device comes back; on-request: only once armed (POST /v1/devices/{guid}/rearm), for the next onboarding. Device groups and devices override it',
       )
       .nullable()
       .optional(),

@@ -3,7 +3,9 @@
  * voucher.received: the ledger (an import, or a transfer arriving for or accepted by the tenant);
  * transfer.accepted / transfer.rejected: the ledger, to the sender;
  * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding;
- * device.owned: the ledger, when an owner tenant first holds a device's voucher (manufactured -> owned).
+ * device.owned: the ledger, when an owner tenant takes a device's voucher (manufactured or, on a
+ * resale, onboarded -> owned); device.disabled / device.enabled / device.decommissioned: the ledger,
+ * on the owner's lifecycle moves.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'voucher.received',
@@ -12,6 +14,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'to0.registered',
   'device.owned',
   'device.onboarded',
+  'device.disabled',
+  'device.enabled',
+  'device.decommissioned',
   'certificate.issued',
 ] as const;
 

@@ -60,7 +60,17 @@ export class HelloDevice {
       throw FdoProtocolError.malformed(`unsupported cipher suite ${hello.cipherSuite}`);
     const guidHex = guidToHex(hello.guid);
     const owner = await this.vouchers.findForGuid(guidHex);
-    if (!owner) throw FdoProtocolError.notFound(`no owner holds a voucher for device ${guidHex}`);
+    if (!owner) {
+      if ((await this.vouchers.lifecycleOfGuid(guidHex)) === 'decommissioned')
+        throw FdoProtocolError.notFound(`device ${guidHex} is decommissioned: it is not onboarded again`);
+      throw FdoProtocolError.notFound(`no owner holds a voucher for device ${guidHex}`);
+    }
+    if (owner.lifecycle === 'disabled')
+      throw FdoProtocolError.notFound(
+        `device ${guidHex} is disabled by its owner: try again once it is enabled`,
+      );
+    if (owner.lifecycle !== 'owned' && owner.lifecycle !== 'onboarded')
+      throw FdoProtocolError.notFound(`device ${guidHex} is ${owner.lifecycle}: it cannot onboard`);
     const { voucher } = owner;
     if (!kexFitsOwnerKey(hello.kexSuiteName, owner.ownerKeySpec))
       throw FdoProtocolError.invalid(
