@@ -518,6 +518,38 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
         'invalid-value',
       ],
       [
+        'JSON nested 20,000 levels deep (YANG media type)',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+        JSON_TYPE,
+        400,
+        'unknown-element',
+      ],
+      [
+        'JSON nested 20,000 levels deep (plain application/json)',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"x":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`,
+        'application/json',
+        400,
+        'malformed-message',
+      ],
+      [
+        'plain application/json that does not parse',
+        GBD,
+        '{"ietf-sztp-bootstrap-server:input":',
+        'application/json',
+        400,
+        'malformed-message',
+      ],
+      [
+        'a body over MAX_BODY_BYTES',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"nonce":"${'A'.repeat(1024 * 1024 + 16)}"}}`,
+        JSON_TYPE,
+        413,
+        'too-big',
+      ],
+      [
         'a body that is not UTF-8',
         PROGRESS,
         Buffer.from([0xff, 0xfe, 0x00]),
@@ -575,6 +607,19 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('GET, PUT or DELETE on an operation: 405 operation-not-supported, Allow: POST (RESTCONF, never RFC 7807)', async () => {
+      for (const method of ['get', 'put', 'delete'] as const) {
+        const res = await request(app.getHttpServer())[method](GBD).set('Accept', JSON_TYPE);
+        expect(res.status).toBe(405);
+        expect(res.headers['allow']).toBe('POST');
+        expect(res.headers['content-type']).toBe(JSON_TYPE);
+        expect(restconfError(res.text)).toMatchObject({ errorTag: 'operation-not-supported' });
+      }
+      const xml = await request(app.getHttpServer()).get(PROGRESS).set('Accept', XML_TYPE);
+      expect(xml.status).toBe(405);
+      expect(restconfError(xml.text, 'xml').errorTag).toBe('operation-not-supported');
+    });
+
     it('a device nobody holds a voucher for', async () => {
       const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-ORPHAN', withVoucher: false });
       const res = await post(GBD, {
@@ -582,7 +627,7 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
         contentType: JSON_TYPE,
         cert: idevid,
       });
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(409);
       expect(restconfError(res.body).errorTag).toBe('data-missing');
     });
   });

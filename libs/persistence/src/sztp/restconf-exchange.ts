@@ -97,7 +97,12 @@ export function restconfBodyText(body: unknown): string {
   }
   if (typeof body === 'string') return body;
   if (typeof body === 'object' && Object.keys(body).length === 0) return '';
-  return JSON.stringify(body);
+  try {
+    return JSON.stringify(body);
+  } catch {
+    // Nesting deeper than the stack can follow (thousands of levels): no SZTP input is like that.
+    throw RestconfRequestError.of(400, 'malformed-message', 'the JSON body is nested too deeply', 'rpc');
+  }
 }
 
 /** RFC 8040 section 3.1: where the RESTCONF root is, as XRD (default) or JRD (JSON Accept). */
