@@ -620,6 +620,39 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       expect(restconfError(xml.text, 'xml').errorTag).toBe('operation-not-supported');
     });
 
+    it('a trusted certificate with Basic credentials naming another device: 403, nothing served', async () => {
+      await fixture.addDevice({ serialNumber: 'LAB-OTHER', type: 'lab', activationCode: 'other-code' });
+      const before = await counts();
+      const res = await post(GBD, {
+        body: gbdInput({ signedDataPreferred: true }),
+        contentType: JSON_TYPE,
+        cert: router.idevid,
+        basic: ['LAB-OTHER', 'other-code'],
+      });
+      expect(res.status).toBe(403);
+      expect(restconfError(res.body)).toMatchObject({ errorTag: 'access-denied' });
+      expect(restconfError(res.body).errorMessage).toMatch(/certificate is for serial number "RTR-1"/);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('ten wrong activation codes lock the serial number: 429 with Retry-After, the right code refused too', async () => {
+      await fixture.addDevice({ serialNumber: 'LAB-GUESSED', type: 'lab', activationCode: 'right-code' });
+      const body = gbdInput({});
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        statuses.push(
+          (await post(GBD, { body, contentType: JSON_TYPE, basic: ['LAB-GUESSED', `guess-${i}`] })).status,
+        );
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+      const right = await post(GBD, { body, contentType: JSON_TYPE, basic: ['LAB-GUESSED', 'right-code'] });
+      expect(right.status).toBe(429);
+      expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+      expect(restconfError(right.body).errorMessage).toMatch(
+        /too many wrong activation codes for this serial number/,
+      );
+    });
+
     it('a device nobody holds a voucher for', async () => {
       const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-ORPHAN', withVoucher: false });
       const res = await post(GBD, {

@@ -130,6 +130,8 @@ const IDENTITY_STATUS: Record<SztpIdentityError['code'], number> = {
   'no-serial-number': 403,
   'unknown-device': 403,
   'bad-activation-code': 401,
+  'credential-mismatch': 403,
+  'locked-out': 429,
 };
 
 /**
@@ -145,10 +147,13 @@ export function restconfFailure(err: unknown): RestconfRequestError | undefined 
   }
   if (err instanceof SztpIdentityError) {
     const status = IDENTITY_STATUS[err.code];
+    const headers: Record<string, string> =
+      status === 401 ? { 'WWW-Authenticate': 'Basic realm="sztp", charset="UTF-8"' } : {};
+    if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds);
     return new RestconfRequestError(
       status,
       { errorType: 'protocol', errorTag: 'access-denied', errorMessage: err.message },
-      status === 401 ? { 'WWW-Authenticate': 'Basic realm="sztp", charset="UTF-8"' } : {},
+      headers,
     );
   }
   return undefined;
