@@ -637,7 +637,7 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
 
     it('ten wrong activation codes lock the serial number: 429 with Retry-After, the right code refused too', async () => {
       await fixture.addDevice({ serialNumber: 'LAB-GUESSED', type: 'lab', activationCode: 'right-code' });
-      const body = gbdInput({});
+      const body = gbdInput({ signedDataPreferred: false });
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
         statuses.push(
