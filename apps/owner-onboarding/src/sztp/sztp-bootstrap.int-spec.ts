@@ -418,6 +418,26 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       ]);
     });
 
+    it('refuses a CSR for a key it did not ask for (RSA where P-256 is selected), storing nothing', async () => {
+      const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-RSACSR' });
+      const profile = await fixture.addProfile({ name: 'ldevid-rsa', issueLdevid: true });
+      await dataSource
+        .getRepository(SztpDeviceEntity)
+        .update({ serialNumber: 'RTR-RSACSR' }, { onboardingProfileId: profile.id });
+      const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const csr = await createCsr({ signer: createSoftwareSigner(key), subject: { commonName: 'x' } });
+      const before = await counts();
+      const res = await post(GBD, {
+        body: gbdInput({ signedDataPreferred: false, csr: { format: 'p10-csr', value: csr } }),
+        contentType: JSON_TYPE,
+        cert: idevid,
+      });
+      expect(res.status).toBe(400);
+      expect(restconfError(res.body)).toMatchObject({ errorTag: 'invalid-value' });
+      expect(restconfError(res.body).errorMessage).toMatch(/RSA-2048 key was not asked for/);
+      expect(await counts()).toEqual(before);
+    });
+
     it('refuses a CSR whose signature does not verify, storing nothing', async () => {
       const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-BADCSR' });
       const profile = await fixture.addProfile({ name: 'ldevid-2', issueLdevid: true });

@@ -24,6 +24,8 @@ export interface IdentifiedSztpDevice {
   readonly serialNumber: string;
   readonly outputProfile: SztpOutputProfile;
   readonly authenticatedBy: 'client-certificate' | 'activation-code';
+  /** The IDevID's SubjectPublicKeyInfo (DER), when identified by its client certificate. */
+  readonly idevidPublicKey?: Uint8Array;
 }
 
 export type SztpIdentityErrorCode =
@@ -66,6 +68,7 @@ interface CertificateClaim {
   readonly deviceTypeId: string;
   readonly serialNumber: string;
   readonly outputProfile: SztpOutputProfile;
+  readonly idevidPublicKey: Uint8Array;
 }
 
 export interface SztpDeviceIdentifierOptions {
@@ -200,7 +203,12 @@ export class SztpDeviceIdentifier {
       }
       const notAfter = Math.min(...path.map((c) => c.notAfter.getTime()));
       return {
-        claim: { deviceTypeId: type.id, serialNumber, outputProfile: type.outputProfile },
+        claim: {
+          deviceTypeId: type.id,
+          serialNumber,
+          outputProfile: type.outputProfile,
+          idevidPublicKey: new Uint8Array(leaf.x509.publicKey.export({ type: 'spki', format: 'der' })),
+        },
         validForMs: Math.max(0, notAfter - now.getTime()),
       };
     }

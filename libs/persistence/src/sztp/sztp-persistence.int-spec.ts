@@ -101,6 +101,7 @@ describe('SztpDeviceIdentifier', () => {
       serialNumber: 'SN-1',
       outputProfile: 'signed',
       authenticatedBy: 'client-certificate',
+      idevidPublicKey: expect.any(Uint8Array),
     });
   });
 
