@@ -74,6 +74,7 @@ export const environmentVariables = {
   RENDEZVOUS_DEFAULT_POLICY: oneOf(['auto', 'open', 'closed'], 'auto'),
   RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: integer(0, 10_000_000, 1200),
   RENDEZVOUS_RATE_LIMIT_PER_GUID: integer(0, 100_000, 30),
+  RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS: integer(0, 10_000_000, 20_000),
   RENDEZVOUS_TRUSTED_PROXIES: cidrList(),
   RENDEZVOUS_LOOKUP_CACHE_SECONDS: integer(0, 60, 2),
   TO0_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 60),
@@ -202,6 +203,7 @@ function toConfig(env: Environment) {
       rateLimit: {
         perAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_ADDRESS,
         perGuidPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_GUID,
+        to0PerAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS,
       },
       trustedProxies: env.RENDEZVOUS_TRUSTED_PROXIES,
       lookupCacheSeconds: env.RENDEZVOUS_LOOKUP_CACHE_SECONDS,
