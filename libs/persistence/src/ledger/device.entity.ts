@@ -34,6 +34,7 @@ export type DeviceLifecycle = (typeof DEVICE_LIFECYCLES)[number];
   'device_disabled_from_check',
   "(((lifecycle = 'disabled'::text) = (disabled_from IS NOT NULL)) AND ((disabled_from IS NULL) OR (disabled_from = ANY (ARRAY['manufactured'::text, 'owned'::text, 'onboarded'::text]))))",
 )
+@Check('device_etm_key_sizes_check', "(etm_key_sizes = ANY (ARRAY['spec'::text, 'go-fdo'::text]))")
 @Check('device_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
 @Check(
   'device_lifecycle_check',
@@ -73,6 +74,14 @@ export class DeviceEntity {
   /** The state a disabled device goes back to when enabled; null unless disabled. */
   @Column({ name: 'disabled_from', type: 'text', nullable: true })
   disabledFrom!: DeviceLifecycle | null;
+
+  /**
+   * The AES-CBC/CTR key sizes (`spec` or `go-fdo`) TO2 uses with this device next: written at each
+   * CBC/CTR SetupDevice (the other convention, in case the device cannot open it) and set back by
+   * the DeviceServiceInfoReady that authenticates. Null until then: the owner's setting applies.
+   */
+  @Column({ name: 'etm_key_sizes', type: 'text', nullable: true })
+  etmKeySizes!: 'spec' | 'go-fdo' | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
