@@ -18,7 +18,9 @@ let goFdoOwner: TestOwner;
 beforeAll(async () => {
   harness = await startOwnerOnboardingHarness();
   specOwner = await createOwner(harness.dataSource, harness.custody);
-  goFdoOwner = await createOwner(harness.dataSource, harness.custody, { settings: { etmKeySizes: 'go-fdo' } });
+  goFdoOwner = await createOwner(harness.dataSource, harness.custody, {
+    settings: { etmKeySizes: 'go-fdo' },
+  });
 });
 
 afterAll(async () => {
