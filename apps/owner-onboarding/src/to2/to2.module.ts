@@ -13,6 +13,7 @@ import { OvNextEntry } from './messages/ov-next-entry';
 import { ProveDevice } from './messages/prove-device';
 import { ServiceInfoReady } from './messages/service-info-ready';
 import { DeviceTrust } from './owner/device-trust';
+import { EtmKeySizesLedger } from './owner/etm-key-sizes';
 import { OnboardingCompletion } from './owner/onboarding-completion';
 import { OwnerKex } from './owner/owner-kex';
 import { OwnerSigners } from './owner/owner-signers';
@@ -51,6 +52,7 @@ import { SESSION_SEALER } from './to2.tokens';
     HelloDevice,
     OvNextEntry,
     ProveDevice,
+    EtmKeySizesLedger,
     ServiceInfoReady,
     DeviceServiceInfo,
     Done,

@@ -59,6 +59,13 @@ export const tenantSettingsPatchSchema = z
       )
       .nullable()
       .optional(),
+    etmKeySizes: z
+      .enum(['spec', 'go-fdo'])
+      .describe(
+        "Owner: AES-CBC/CTR key sizes for devices TO2 has not learned yet: spec (default) or go-fdo's; a device that cannot open SetupDevice gets the other next time, and the working one is kept per device",
+      )
+      .nullable()
+      .optional(),
     to0WaitSeconds: z
       .number()
       .int()
