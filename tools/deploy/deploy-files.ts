@@ -36,8 +36,20 @@ export const HTTP_APPS: readonly HttpApp[] = [
   httpApp('owner-onboarding', 'OWNER_ONBOARDING'),
 ];
 
-/** Every value APP may take: the HTTP apps, the queue worker and the one-shot migration. */
-export const ALL_APPS = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate'] as const;
+/** Every value APP may take: the HTTP apps, the queue worker, the one-shot migration and bootstrap. */
+export const ALL_APPS = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate', 'bootstrap'] as const;
+
+/** The sections of .env.example ("# --- storage ---") with the variables each documents, in order. */
+export function envExampleSections(): { title: string; variables: string[] }[] {
+  const sections: { title: string; variables: string[] }[] = [];
+  for (const line of readText('.env.example').split('\n')) {
+    const heading = /^# --- (.+?) -+$/.exec(line);
+    if (heading) sections.push({ title: heading[1] ?? '', variables: [] });
+    const variable = /^([A-Z][A-Z0-9_]*)=/.exec(line);
+    if (variable) sections.at(-1)?.variables.push(variable[1] ?? '');
+  }
+  return sections;
+}
 
 export const SHUTDOWN_TIMEOUT_MS_DEFAULT = environmentVariables.SHUTDOWN_TIMEOUT_MS.parse(
   undefined,
