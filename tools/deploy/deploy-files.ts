@@ -39,6 +39,36 @@ export const HTTP_APPS: readonly HttpApp[] = [
 /** Every value APP may take: the HTTP apps, the queue worker, the one-shot migration and bootstrap. */
 export const ALL_APPS = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate', 'bootstrap'] as const;
 
+/**
+ * The Helm values key of a .env.example section: its title without the parenthesis, camelCased
+ * ("key custody" -> keyCustody, "automatic TO0 (worker)" -> automaticTo0).
+ */
+export function envGroupKey(title: string): string {
+  const words = title
+    .replace(/\(.*\)/, '')
+    .trim()
+    .toLowerCase()
+    .split(/\s+/);
+  return words.map((word, index) => (index === 0 ? word : word[0]?.toUpperCase() + word.slice(1))).join('');
+}
+
+/** Variables the chart sets from its own values (apps.<app>, config.*, secrets.*), not from env.*. */
+export const HELM_MODELED_VARIABLES: ReadonlySet<string> = new Set([
+  'RENDEZVOUS_PORT',
+  'VOUCHER_SERVICE_PORT',
+  'OWNER_ONBOARDING_PORT',
+  'RENDEZVOUS_PUBLIC_URL',
+  'VOUCHER_SERVICE_PUBLIC_URL',
+  'OWNER_ONBOARDING_PUBLIC_URL',
+  'LOG_LEVEL',
+  'QUEUE_PREFIX',
+  'MAX_BODY_BYTES',
+  'SHUTDOWN_TIMEOUT_MS',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'KEY_CUSTODY_MASTER_KEY',
+]);
+
 /** The sections of .env.example ("# --- storage ---") with the variables each documents, in order. */
 export function envExampleSections(): { title: string; variables: string[] }[] {
   const sections: { title: string; variables: string[] }[] = [];
