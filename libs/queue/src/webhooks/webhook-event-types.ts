@@ -3,7 +3,9 @@
  * voucher.received: the ledger (an import, or a transfer arriving for or accepted by the tenant);
  * transfer.accepted / transfer.rejected: the ledger, to the sender;
  * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding;
- * device.owned: the ledger, when an owner tenant first holds a device's voucher (manufactured -> owned).
+ * device.owned: the ledger, when an owner tenant first holds a device's voucher (manufactured -> owned);
+ * certificate.renewed: EST re-enrolment; certificate.revoked: the owner's API and re-enrolment (superseded);
+ * certificate.expiring: the worker, a configured time before a current certificate's notAfter.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'voucher.received',
@@ -13,6 +15,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'device.owned',
   'device.onboarded',
   'certificate.issued',
+  'certificate.renewed',
+  'certificate.revoked',
+  'certificate.expiring',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
