@@ -1,7 +1,8 @@
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import {
   AuditEventEntity,
   DeviceEntity,
+  EstEnrollmentTokenEntity,
   IssuedCertificateEntity,
   normalizeSerial,
   OwnerCaEntity,
@@ -84,7 +85,11 @@ async function post(key: string, path: string, body: unknown) {
     headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: (await response.json()) as { type?: string; revoked?: { serialNumber: string }[] },
+  };
 }
 
 describe('revocation through the owner API', () => {
@@ -143,9 +148,7 @@ describe('revocation through the owner API', () => {
       reason: 'cessationOfOperation',
     });
     expect(revoked.status).toBe(200);
-    expect((revoked.body.revoked as { serialNumber: string }[]).map((c) => c.serialNumber).sort()).toEqual(
-      [a, b].sort(),
-    );
+    expect(revoked.body.revoked!.map((c) => c.serialNumber).sort()).toEqual([a, b].sort());
     const again = await post(owner.key, `/v1/onboarding/devices/${device.id}/certificates/revoke`, {});
     expect(again).toMatchObject({ status: 200, body: { revoked: [] } });
   });
@@ -166,5 +169,36 @@ describe('revocation through the owner API', () => {
       .getRepository(IssuedCertificateEntity)
       .findOneByOrFail({ serialNumber: serial });
     expect(row.revokedAt).toBeNull();
+  });
+});
+
+describe('EST enrolment tokens', () => {
+  it('issues a one-time token for an own device: secret once, SHA-256 stored, audited; others get 404', async () => {
+    const created = await harness.call<{ id: string; token: string; deviceId: string; expiresAt: string }>(
+      owner.key,
+      'POST',
+      `/v1/onboarding/devices/${device.guid}/est-enrollment-tokens`,
+      { expiresInSeconds: 600 },
+    );
+    expect(created.token).toMatch(/^est_[A-Za-z0-9_-]{43}$/);
+    expect(created.deviceId).toBe(device.id);
+    expect(new Date(created.expiresAt).getTime() - Date.now()).toBeGreaterThan(590_000);
+    const row = await dataSource.getRepository(EstEnrollmentTokenEntity).findOneByOrFail({ id: created.id });
+    expect(row.tokenSha256).toBe(createHash('sha256').update(created.token).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(created.token);
+    const audit = await dataSource
+      .getRepository(AuditEventEntity)
+      .findBy({ tenantId: owner.id, eventType: 'certificate.enrollment-token-created' });
+    expect(audit.map((event) => event.data['tokenId'])).toEqual([created.id]);
+    expect(
+      (await post(other.key, `/v1/onboarding/devices/${device.guid}/est-enrollment-tokens`, {})).status,
+    ).toBe(404);
+    expect(
+      (
+        await post(owner.key, `/v1/onboarding/devices/${device.guid}/est-enrollment-tokens`, {
+          expiresInSeconds: 1,
+        })
+      ).status,
+    ).toBe(400);
   });
 });

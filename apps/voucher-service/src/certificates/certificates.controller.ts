@@ -1,10 +1,23 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, RequireRoles, tenantIdOf } from '@ztp/auth';
 import { REVOCATION_REASON_NAMES } from '@ztp/pki';
 import { openApiSchema, parseRequest } from '@ztp/platform';
 import { z } from 'zod';
-import { CertificatesService, type RevokedCertificateView } from './certificates.service';
+import {
+  CertificatesService,
+  type EnrollmentTokenView,
+  type RevokedCertificateView,
+} from './certificates.service';
+
+const enrollmentTokenSchema = z.strictObject({
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+});
 
 const revokeSchema = z.strictObject({
   reason: z
@@ -56,5 +69,29 @@ export class CertificatesController {
     return {
       revoked: await this.certificates.revokeDevice(tenantIdOf(principal), device, reason, principal.actor),
     };
+  }
+
+  @Post('devices/:device/est-enrollment-tokens')
+  @RequireRoles('onboarding:admin')
+  @ApiOperation({
+    summary: "A one-time token for the device's first EST enrolment (simpleenroll on owner onboarding)",
+    description:
+      'The device sends it as the HTTP Basic password (any user name) or as a Bearer token with its ' +
+      'PKCS#10 to /.well-known/est/{owner tenant id}/simpleenroll. The token is shown only in this answer.',
+  })
+  @ApiBody({ schema: openApiSchema(enrollmentTokenSchema) })
+  @ApiCreatedResponse({ description: 'The token' })
+  async createEnrollmentToken(
+    @Param('device') device: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<EnrollmentTokenView> {
+    const { expiresInSeconds } = parseRequest(enrollmentTokenSchema, body ?? {});
+    return this.certificates.createEnrollmentToken(
+      tenantIdOf(principal),
+      device,
+      expiresInSeconds,
+      principal.actor,
+    );
   }
 }

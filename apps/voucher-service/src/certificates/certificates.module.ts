@@ -5,13 +5,14 @@ import { type KeyCustody } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { WebhookEventsModule } from '@ztp/queue';
 import { DataSource } from 'typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { OwnerTenants } from '../configuration/owner-tenants';
 import { CertificatesController } from './certificates.controller';
 import { CertificatesService } from './certificates.service';
 
-/** The owner's operational certificates (/v1/onboarding/certificates): revocation. */
+/** The owner's operational certificates: revocation, and EST enrolment tokens. */
 @Module({
-  imports: [AuthModule, WebhookEventsModule],
+  imports: [AuthModule, AuditModule, WebhookEventsModule],
   controllers: [CertificatesController],
   providers: [
     OwnerTenants,

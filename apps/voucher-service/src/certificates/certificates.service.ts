@@ -1,14 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import {
   CertificateRevocations,
+  EstEnrollmentTokenEntity,
   IssuedCertificateEntity,
   normalizeSerial,
   revocationEventData,
   type RevokedCertificate,
 } from '@ztp/persistence';
 import { type RevocationReason } from '@ztp/pki';
-import { isUuid } from '@ztp/platform';
+import { CLOCK, type Clock, isUuid } from '@ztp/platform';
+import { LedgerAudit } from '../audit/ledger-audit';
 import { WebhookEvents } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { OwnerTenants } from '../configuration/owner-tenants';
@@ -34,6 +37,14 @@ const view = (certificate: RevokedCertificate): RevokedCertificateView => ({
   revokedAt: certificate.revokedAt.toISOString(),
 });
 
+export interface EnrollmentTokenView {
+  id: string;
+  deviceId: string;
+  /** Shown once. */
+  token: string;
+  expiresAt: string;
+}
+
 /** Serial numbers as people paste them: hex, optionally with colons, at most 20 octets (RFC 5280 4.1.2.2). */
 export function parseSerial(serial: string): string | undefined {
   const hex = serial.replace(/:/g, '');
@@ -53,7 +64,43 @@ export class CertificatesService {
     private readonly owners: OwnerTenants,
     private readonly revocations: CertificateRevocations,
     private readonly webhooks: WebhookEvents,
+    private readonly audit: LedgerAudit,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /**
+   * A one-time token for the device's first EST enrolment (simpleenroll); the secret is in this
+   * answer only, its SHA-256 is stored.
+   */
+  async createEnrollmentToken(
+    tenantId: string,
+    reference: string,
+    expiresInSeconds: number,
+    actor: string,
+  ): Promise<EnrollmentTokenView> {
+    await this.owners.require(tenantId);
+    const deviceId = await this.deviceOf(tenantId, reference);
+    const token = `est_${randomBytes(32).toString('base64url')}`;
+    const expiresAt = new Date(this.clock.now().getTime() + expiresInSeconds * 1000);
+    const row = await this.dataSource.transaction(async (manager) => {
+      const saved = await manager.getRepository(EstEnrollmentTokenEntity).save({
+        ownerTenantId: tenantId,
+        deviceId,
+        tokenSha256: createHash('sha256').update(token).digest('hex'),
+        expiresAt,
+        createdBy: actor,
+      });
+      await this.audit.record(manager, {
+        tenantId,
+        eventType: 'certificate.enrollment-token-created',
+        subject: `device:${deviceId}`,
+        actor,
+        data: { tokenId: saved.id, deviceId, expiresAt: expiresAt.toISOString() },
+      });
+      return saved;
+    });
+    return { id: row.id, deviceId, token, expiresAt: expiresAt.toISOString() };
+  }
 
   async revokeSerial(
     tenantId: string,

@@ -23,6 +23,8 @@ export interface TenantSettings {
    * by TO0, so a factory-reset device comes back to this owner. (`on-request` is not built yet.)
    */
   reonboarding?: 'never' | 'same-owner';
+  /** Owner: how long past notAfter an operational certificate may still re-enrol over EST. */
+  certificateReenrollGraceSeconds?: number;
   /** Owner: requested TO0 registration lifetime, seconds. */
   to0WaitSeconds?: number;
   /** Any tenant: ids of tenants whose transfers to it are accepted at once (else they wait as incoming). */
