@@ -92,6 +92,14 @@ export const environmentVariables = {
   BOOTSTRAP_OPERATOR_API_KEY: operatorApiKey(),
   BOOTSTRAP_OPERATOR_API_KEY_FILE: optionalText(),
   BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE: optionalText(),
+  EST_TLS_CERT_FILE: optionalText(),
+  EST_TLS_KEY_FILE: optionalText(),
+  OWNER_ONBOARDING_EST_TLS_PORT: integer(0, 65535, 0),
+  EST_TRUSTED_PROXIES: cidrList(),
+  EST_CLIENT_CERT_HEADER: headerName('x-client-cert'),
+  EST_REENROLL_GRACE_SECONDS: integer(0, 31_536_000, 0),
+  CERTIFICATE_EXPIRING_NOTICE_SECONDS: integer(60, 31_536_000, 14 * 86_400),
+  CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 3600),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -245,6 +253,24 @@ function toConfig(env: Environment) {
       operatorApiKey: env.BOOTSTRAP_OPERATOR_API_KEY,
       operatorApiKeyFile: env.BOOTSTRAP_OPERATOR_API_KEY_FILE,
       rendezvousTrustedKeysFile: env.BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE,
+    },
+    est: {
+      /** PEM files of the EST HTTPS listener (both or neither). */
+      tls:
+        env.EST_TLS_CERT_FILE !== undefined || env.EST_TLS_KEY_FILE !== undefined
+          ? { certificateFile: env.EST_TLS_CERT_FILE, privateKeyFile: env.EST_TLS_KEY_FILE }
+          : undefined,
+      /** HTTPS port of owner onboarding's EST routes; 0: none. */
+      tlsPort: env.OWNER_ONBOARDING_EST_TLS_PORT,
+      trustedProxies: env.EST_TRUSTED_PROXIES,
+      clientCertHeader: env.EST_CLIENT_CERT_HEADER,
+      /** How long after notAfter a certificate may still re-enrol, unless the owner sets its own. */
+      reenrollGraceSeconds: env.EST_REENROLL_GRACE_SECONDS,
+    },
+    certificates: {
+      /** certificate.expiring is raised this long before a current certificate's notAfter. */
+      expiringNoticeSeconds: env.CERTIFICATE_EXPIRING_NOTICE_SECONDS,
+      expiryScanIntervalSeconds: env.CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS,
     },
   };
 }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
 import { APP_CONFIG, FDO_MESSAGE_HANDLERS } from '@ztp/platform';
 import { QueueModule, WebhookEventsModule } from '@ztp/queue';
-import { OwnerCertificateAuthority } from '../certificates/owner-certificate-authority';
+import { CertificatesModule } from '../certificates/certificates.module';
 import { BundleDelivery } from '../service-info/bundle-delivery';
 import { DeviceUploads } from '../service-info/device-uploads';
 import { DeliveryOutcomes } from './messages/delivery-outcomes';
@@ -27,7 +27,7 @@ import { SESSION_SEALER } from './to2.tokens';
 
 /** FDO TO2 (messages 60-71) on the shared endpoint POST /fdo/101/msg/{60,62,64,66,68,70}. */
 @Module({
-  imports: [QueueModule, WebhookEventsModule],
+  imports: [QueueModule, WebhookEventsModule, CertificatesModule],
   providers: [
     {
       provide: SESSION_SEALER,
@@ -47,7 +47,6 @@ import { SESSION_SEALER } from './to2.tokens';
     OnboardingCompletion,
     BundleDelivery,
     DeviceUploads,
-    OwnerCertificateAuthority,
     DeliveryOutcomes,
     HelloDevice,
     OvNextEntry,

@@ -66,6 +66,16 @@ export const tenantSettingsPatchSchema = z
       )
       .nullable()
       .optional(),
+    certificateReenrollGraceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(31_536_000)
+      .describe(
+        'Owner: how long past notAfter an operational certificate may still re-enrol over EST (default EST_REENROLL_GRACE_SECONDS)',
+      )
+      .nullable()
+      .optional(),
     to0WaitSeconds: z
       .number()
       .int()

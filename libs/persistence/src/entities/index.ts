@@ -26,6 +26,7 @@ import {
   DeviceDevmodEntity,
   DeviceGroupEntity,
   DeviceUploadEntity,
+  EstEnrollmentTokenEntity,
   IssuedCertificateEntity,
   OwnerCaCrlEntity,
   OwnerCaEntity,
@@ -71,6 +72,7 @@ export const ENTITIES = [
   OwnerCaCrlEntity,
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
+  EstEnrollmentTokenEntity,
 ];
 
 export { InstallationEntity };

@@ -30,6 +30,8 @@ export interface TenantSettings {
    * other on its next attempt, and the one that works is kept per device.
    */
   etmKeySizes?: 'spec' | 'go-fdo';
+  /** Owner: how long past notAfter an operational certificate may still re-enrol over EST. */
+  certificateReenrollGraceSeconds?: number;
   /** Owner: requested TO0 registration lifetime, seconds. */
   to0WaitSeconds?: number;
   /** Any tenant: ids of tenants whose transfers to it are accepted at once (else they wait as incoming). */

@@ -14,6 +14,7 @@ import { DeviceEtmKeySizes1797000000000 } from './1797000000000-device-etm-key-s
 import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-failure';
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
+import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -38,4 +39,5 @@ export const MIGRATIONS = [
   AddSztpAuthFailure1797200000000,
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
+  AddCertificateRenewal1797500000000,
 ];

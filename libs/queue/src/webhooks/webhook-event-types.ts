@@ -6,6 +6,8 @@
  * device.owned: the ledger, when an owner tenant takes a device's voucher (manufactured or, on a
  * resale, onboarded -> owned); device.disabled / device.enabled / device.decommissioned: the ledger,
  * on the owner's lifecycle moves.
+ * certificate.renewed: EST re-enrolment; certificate.revoked: the owner's API and re-enrolment (superseded);
+ * certificate.expiring: the worker, a configured time before a current certificate's notAfter.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'voucher.received',
@@ -18,6 +20,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'device.enabled',
   'device.decommissioned',
   'certificate.issued',
+  'certificate.renewed',
+  'certificate.revoked',
+  'certificate.expiring',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
