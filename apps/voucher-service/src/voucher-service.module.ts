@@ -10,6 +10,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
 import { ConfigurationModule } from './configuration/configuration.module';
+import { DevicesModule } from './devices/devices.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -28,6 +29,7 @@ import { ConfigurationModule } from './configuration/configuration.module';
     AssignmentModule,
     SeedModule,
     ConfigurationModule,
+    DevicesModule,
   ],
 })
 export class VoucherServiceModule {}

@@ -32,6 +32,7 @@ import {
   OwnerDeviceCaEntity,
   To2SessionEntity,
 } from '../onboarding';
+import { DeviceEventEntity } from '../fleet/device-event.entity';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -71,6 +72,7 @@ export const ENTITIES = [
   OwnerCaCrlEntity,
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
+  DeviceEventEntity,
 ];
 
 export { InstallationEntity };

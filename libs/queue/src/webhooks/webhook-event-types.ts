@@ -4,6 +4,11 @@
  * transfer.accepted / transfer.rejected: the ledger, to the sender;
  * to0.registered: the rendezvous TO0 job; device.onboarded and certificate.issued: owner onboarding;
  * device.owned: the ledger, when an owner tenant first holds a device's voucher (manufactured -> owned).
+ * Failures (DeviceFailureReporter, at most one per device and failure per DEVICE_EVENT_COALESCE_SECONDS):
+ * device.onboarding_failed: a TO1 or TO2 message answered with an FDO error (owner onboarding,
+ * rendezvous); device.di_failed: a DI message refused (to the manufacturer); sztp.bootstrap_failed:
+ * an SZTP RPC refused or a terminal error reported by the device; to0.failed: the TO0 job's
+ * registration failing after it worked or on its first try.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'voucher.received',
@@ -13,6 +18,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'device.owned',
   'device.onboarded',
   'certificate.issued',
+  'device.onboarding_failed',
+  'device.di_failed',
+  'sztp.bootstrap_failed',
+  'to0.failed',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
