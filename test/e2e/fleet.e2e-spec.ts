@@ -199,15 +199,19 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
       url: urls.hooks,
       eventTypes: ['device.onboarding_failed', 'device.onboarded'],
     });
+    const makerAdmin = await app
+      .get(ApiKeyService)
+      .create({ tenantId: manufacturer.id, name: 'admin', roles: ['tenant:admin'], createdBy: actor });
+    await api(makerAdmin.key, 'POST', '/v1/webhooks', { url: urls.hooks, eventTypes: ['device.di_failed'] });
     return { ownerId: owner.id, ownerKey: admin.key, stationKey: station.apiKey! };
   }
 
-  async function manufacture(stationKey: string) {
+  async function manufacture(stationKey: string, serialNumber = `SN-${randomBytes(4).toString('hex')}`) {
     const folder = mkdtempSync(join(dataDir, 'device-'));
     const credentialFile = join(folder, 'credential.json');
     const credential = await runDeviceInitialize({
       session: new FdoHttpSession({ baseUrl: urls.voucherService, headers: { 'x-station-key': stationKey } }),
-      serialNumber: `SN-${randomBytes(4).toString('hex')}`,
+      serialNumber,
       deviceInfo: 'e2e-fleet',
       privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
       kexSuite: KexSuite.ECDH256,
@@ -326,6 +330,13 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
     expect(retried.repeats).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(received.filter((event) => event.type === 'device.onboarding_failed')).toHaveLength(2);
+
+    // DI refused (a serial number that went through DI already): the manufacturer's webhook.
+    await expect(manufacture(a.stationKey, deviceA.serialNumber)).rejects.toThrow();
+    const diFailed = await until('device.di_failed', async () =>
+      received.find((event) => event.type === 'device.di_failed'),
+    );
+    expect(diFailed.data).toMatchObject({ serialNumber: deviceA.serialNumber, event: 'di.failed' });
 
     // Metrics: the FDO error codes per message type.
     const ownerMetrics = await (await fetch(`${urls.ownerOnboarding}/metrics`)).text();

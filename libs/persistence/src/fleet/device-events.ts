@@ -13,7 +13,12 @@ export const DEVICE_EVENT_COALESCE_SECONDS = 300;
  * (by its token's hash: the device and the session's owner), or an SZTP device.
  */
 export type DeviceEventTarget =
-  { guid: string } | { deviceId: string } | { to2TokenHash: Buffer } | { sztpDeviceId: string };
+  | { guid: string }
+  | { deviceId: string }
+  | { to2TokenHash: Buffer }
+  | { sztpDeviceId: string }
+  /** A device DI has not stored yet: the manufacturer's history, by serial number (and GUID once made). */
+  | { manufacturing: { tenantId: string; serialNumber: string; guid: string | null } };
 
 export interface DeviceEventInput {
   readonly target: DeviceEventTarget;
@@ -59,17 +64,32 @@ export class DeviceEvents {
     const reason = input.reason?.slice(0, MAX_REASON_LENGTH) ?? null;
     const messageType = input.messageType ?? null;
     const errorCode = input.errorCode ?? null;
-    const keyColumn = resolved.deviceId ? 'device_id' : 'sztp_device_id';
-    const key = resolved.deviceId ?? resolved.sztpDeviceId;
+    const keyed = resolved.deviceId
+      ? { where: 'device_id = $1', key: resolved.deviceId }
+      : resolved.sztpDeviceId
+        ? { where: 'sztp_device_id = $1', key: resolved.sztpDeviceId }
+        : {
+            where: `device_id IS NULL AND sztp_device_id IS NULL AND tenant_id = $7::uuid AND data->>'serialNumber' = $1`,
+            key: resolved.serialNumber,
+          };
     if (input.result === 'failed') {
       const bumped: { id: string; repeats: number }[] = await manager.query(
         `UPDATE device_event SET repeats = repeats + 1, last_occurred_at = $2, reason = $3
-          WHERE id = (SELECT id FROM device_event WHERE ${keyColumn} = $1 ORDER BY id DESC LIMIT 1)
+          WHERE id = (SELECT id FROM device_event WHERE ${keyed.where} ORDER BY id DESC LIMIT 1)
             AND event_type = $4 AND message_type IS NOT DISTINCT FROM $5::integer
             AND error_code IS NOT DISTINCT FROM $6::integer AND tenant_id IS NOT DISTINCT FROM $7::uuid
             AND last_occurred_at > $2::timestamptz - make_interval(secs => $8)
         RETURNING id::text AS id, repeats`,
-        [key, now, reason, input.eventType, messageType, errorCode, tenantId, DEVICE_EVENT_COALESCE_SECONDS],
+        [
+          keyed.key,
+          now,
+          reason,
+          input.eventType,
+          messageType,
+          errorCode,
+          tenantId,
+          DEVICE_EVENT_COALESCE_SECONDS,
+        ],
       );
       // pg returns [rows, count] for UPDATE ... RETURNING through TypeORM's query().
       const row = (Array.isArray(bumped[0]) ? (bumped[0] as unknown[]) : bumped)[0] as
@@ -101,7 +121,9 @@ export class DeviceEvents {
         input.result,
         errorCode,
         reason,
-        JSON.stringify(input.data ?? {}),
+        JSON.stringify(
+          resolved.serialNumber ? { ...input.data, serialNumber: resolved.serialNumber } : (input.data ?? {}),
+        ),
         now,
       ],
     );
@@ -118,6 +140,8 @@ export class DeviceEvents {
 }
 
 interface ResolvedTarget {
+  /** Only for a device DI has not stored: what its events are keyed by. */
+  serialNumber?: string;
   deviceId: string | null;
   sztpDeviceId: string | null;
   guid: string | null;
@@ -128,6 +152,10 @@ async function resolveTarget(
   manager: EntityManager,
   target: DeviceEventTarget,
 ): Promise<ResolvedTarget | undefined> {
+  if ('manufacturing' in target) {
+    const { tenantId, serialNumber, guid } = target.manufacturing;
+    return { deviceId: null, sztpDeviceId: null, guid, holderTenantId: tenantId, serialNumber };
+  }
   if ('sztpDeviceId' in target) {
     const rows: { holder: string | null }[] = await manager.query(
       `SELECT (SELECT holder_tenant_id FROM sztp_voucher WHERE device_id = s.id AND status = 'active' LIMIT 1) AS holder

@@ -42,7 +42,11 @@ export class DeviceFailureReporter {
       await this.webhooks.emit(manager, {
         tenantId: recorded.tenantId,
         type: report.webhook,
-        subject: recorded.sztpDeviceId ? `sztp-device:${recorded.sztpDeviceId}` : `device:${recorded.guid}`,
+        subject: recorded.sztpDeviceId
+          ? `sztp-device:${recorded.sztpDeviceId}`
+          : recorded.guid
+            ? `device:${recorded.guid}`
+            : undefined,
         data: {
           deviceId: recorded.deviceId ?? recorded.sztpDeviceId,
           guid: recorded.guid,
@@ -51,6 +55,9 @@ export class DeviceFailureReporter {
           messageType: report.messageType ?? null,
           errorCode: report.errorCode ?? null,
           reason: report.reason ?? null,
+          ...('manufacturing' in report.target
+            ? { serialNumber: report.target.manufacturing.serialNumber }
+            : {}),
         },
       });
     return recorded;
