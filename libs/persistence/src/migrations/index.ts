@@ -15,6 +15,7 @@ import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-f
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
+import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
   AddCertificateRenewal1797500000000,
+  CreateDeviceEvent1797600000000,
 ];
