@@ -5,6 +5,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { FdoEndpoint, installFdoEndpoint } from '../fdo/fdo-endpoint';
 import { FDO_MESSAGE_HANDLERS, type FdoMessageHandlers } from '../fdo/fdo-message-handler';
 import { configureHttp } from '../http/configure-http';
+import { trackResponses } from '../http/http-drain';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { type Runtime } from '../runtime/runtime';
@@ -34,6 +35,7 @@ export async function createApp(
   });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
   await app.init();
+  trackResponses(app.getHttpServer());
   if (descriptor.servesFdo) {
     const handlers = app.get<symbol, FdoMessageHandlers>(FDO_MESSAGE_HANDLERS, { strict: false });
     const endpoint = new FdoEndpoint(
