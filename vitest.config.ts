@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 //   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
 //   interop      test/interop/**/*.interop-spec.ts; against go-fdo's binaries (npm run test:interop)
 //   browser      test/browser/**/*.browser-spec.ts; the web console in headless Chromium (npm run test:browser)
+//   faults       test/faults/**/*.faults-spec.ts; the apps as processes on a PostgreSQL and a Redis the
+//                tier starts and kills itself (npm run test:faults)
 const alias = {
   '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
   '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
@@ -84,6 +86,17 @@ export default defineConfig({
           include: ['test/browser/**/*.browser-spec.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.faults-spec.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
           hookTimeout: 180_000,
           fileParallelism: false,
         },

@@ -1,4 +1,5 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
+export { closeApp, drainBudgetMs } from './app/close-app';
 export { createApp, createOpenApiDocument } from './app/create-app';
 export { CONSOLE_DIST, installConsole } from './console/install-console';
 export { PlatformModule } from './app/platform.module';

@@ -6,6 +6,7 @@ import { FdoEndpoint, installFdoEndpoint } from '../fdo/fdo-endpoint';
 import { FDO_MESSAGE_HANDLERS, type FdoMessageHandlers } from '../fdo/fdo-message-handler';
 import { installConsole } from '../console/install-console';
 import { configureHttp } from '../http/configure-http';
+import { trackResponses } from '../http/http-drain';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { type Runtime } from '../runtime/runtime';
@@ -36,6 +37,7 @@ export async function createApp(
   if (descriptor.servesConsole) installConsole(app);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
   await app.init();
+  trackResponses(app.getHttpServer());
   if (descriptor.servesFdo) {
     const handlers = app.get<symbol, FdoMessageHandlers>(FDO_MESSAGE_HANDLERS, { strict: false });
     const endpoint = new FdoEndpoint(
