@@ -1,64 +1,65 @@
 import { useState } from 'preact/hooks';
-import { type AuditEvent } from '../audit-chain';
 import { type Session } from '../main';
 import { ErrorNote, useLoad, when } from '../ui';
-import { type VoucherRow } from './fleet';
+import { type VoucherRow } from './vouchers';
 
 interface DeviceStatus {
-  voucher: VoucherRow & { ownerKeyId?: string };
+  voucher: VoucherRow;
   replaces: { voucherId: string; guid: string } | null;
   replacement: { voucherId: string; guid: string } | null;
-  transfers: {
-    id: string;
-    direction: string;
-    status: string;
-    guid: string;
-    createdAt: string;
-    decidedAt?: string;
-  }[];
   to0: {
     rvUrl: string;
     status: string;
     registeredUntil: string | null;
-    lastSuccessAt: string | null;
     lastError: string | null;
-    nextAttemptAt: string | null;
   }[];
 }
 
+/** GET /v1/devices/{ref}/events: DI, transfers, TO0, each failed TO1/TO2 message, onboarding, certificates, SZTP. */
+interface DeviceEvent {
+  id: string;
+  occurredAt: string;
+  repeats: number;
+  protocol: 'fdo' | 'sztp';
+  type: string;
+  result: 'succeeded' | 'failed' | null;
+  messageType: number | null;
+  errorCode: number | null;
+  reason: string | null;
+  guid: string | null;
+}
+
+const GUID = /^[0-9a-f]{32}$/i;
+
+function describe(e: DeviceEvent): string {
+  const parts = [
+    e.messageType !== null ? `message ${e.messageType}` : '',
+    e.errorCode !== null ? `error ${e.errorCode}` : '',
+    e.reason ?? '',
+    e.repeats > 1 ? `×${e.repeats}` : '',
+  ].filter(Boolean);
+  return parts.join(' — ');
+}
+
 /**
- * One device: its voucher, TO0 state and its timeline from the audit log, refreshed every two
- * seconds so an onboarding can be watched as it happens.
+ * One device, by its id or any GUID it had: its history (one device id across GUID changes) and,
+ * for FDO devices, its voucher and TO0 state; refreshed every two seconds so an onboarding can be
+ * watched as it happens.
  */
-export function DevicePage({ session, guid }: { session: Session; guid: string }) {
+export function DevicePage({ session, guid: ref }: { session: Session; guid: string }) {
   const [live, setLive] = useState(true);
-  const status = useLoad(
-    () => session.api.get<DeviceStatus>(`/v1/devices/${encodeURIComponent(guid)}`),
-    [session, guid],
+  const events = useLoad(
+    () => session.api.all<DeviceEvent>(`/v1/devices/${encodeURIComponent(ref)}/events?limit=1000`, 5000),
+    [session, ref],
     live ? 2000 : undefined,
   );
-  const data = status.data;
-  // The audit log files a device under each of its GUIDs and vouchers: gather them all.
-  const subjects = data
-    ? [
-        `device:${data.voucher.guid}`,
-        `voucher:${data.voucher.id}`,
-        ...(data.replaces ? [`device:${data.replaces.guid}`, `voucher:${data.replaces.voucherId}`] : []),
-      ]
-    : [];
-  const timeline = useLoad(
-    async () => {
-      if (subjects.length === 0) return [];
-      const pages = await Promise.all(
-        subjects.map((subject) =>
-          session.api.get<{ items: AuditEvent[] }>(
-            `/v1/audit/events?limit=200&subject=${encodeURIComponent(subject)}`,
-          ),
-        ),
-      );
-      return pages.flatMap((p) => p.items).sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
-    },
-    [session, subjects.join(' ')],
+  const guid = GUID.test(ref) ? ref : [...(events.data ?? [])].reverse().find((e) => e.guid)?.guid;
+  const status = useLoad(
+    () =>
+      guid
+        ? session.api.get<DeviceStatus>(`/v1/devices/${encodeURIComponent(guid)}`)
+        : Promise.resolve(undefined),
+    [session, guid],
     live ? 2000 : undefined,
   );
 
@@ -68,8 +69,8 @@ export function DevicePage({ session, guid }: { session: Session; guid: string }
       <p>
         <a href="#/fleet">← Fleet</a>
       </p>
-      <h1 id="device-title">Device {v?.device?.serialNumber ?? guid}</h1>
-      <ErrorNote error={status.error ?? timeline.error} />
+      <h1 id="device-title">Device {v?.device?.serialNumber ?? ref}</h1>
+      <ErrorNote error={events.error ?? status.error} />
       <label class="inline">
         <input
           type="checkbox"
@@ -97,40 +98,41 @@ export function DevicePage({ session, guid }: { session: Session; guid: string }
           {status.data?.replacement && (
             <>
               <dt>Replaced by</dt>
-              <dd class="mono">
-                <a href={`#/fleet/devices/${status.data.replacement.guid}`}>{status.data.replacement.guid}</a>
-              </dd>
+              <dd class="mono">{status.data.replacement.guid}</dd>
             </>
           )}
         </dl>
       )}
-      <h2>Rendezvous registrations (TO0)</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Rendezvous</th>
-            <th scope="col">Status</th>
-            <th scope="col">Registered until</th>
-            <th scope="col">Last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(status.data?.to0 ?? []).map((t) => (
-            <tr key={t.rvUrl}>
-              <td>{t.rvUrl}</td>
-              <td>{t.status}</td>
-              <td>{when(t.registeredUntil)}</td>
-              <td>{t.lastError ?? '—'}</td>
+      {status.data && (
+        <table>
+          <caption>Rendezvous registrations (TO0)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rendezvous</th>
+              <th scope="col">Status</th>
+              <th scope="col">Registered until</th>
+              <th scope="col">Last error</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {status.data.to0.map((t) => (
+              <tr key={t.rvUrl}>
+                <td>{t.rvUrl}</td>
+                <td>{t.status}</td>
+                <td>{when(t.registeredUntil)}</td>
+                <td>{t.lastError ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Timeline</h2>
       <ol class="timeline" aria-live="polite">
-        {(timeline.data ?? []).map((e) => (
-          <li key={e.seq}>
-            <time dateTime={e.occurredAt}>{when(e.occurredAt)}</time> <strong>{e.eventType}</strong>{' '}
-            <span class="muted">by {e.actor}</span>
+        {(events.data ?? []).map((e) => (
+          <li key={e.id} class={e.result === 'failed' ? 'failed' : undefined}>
+            <time dateTime={e.occurredAt}>{when(e.occurredAt)}</time> <strong>{e.type}</strong>{' '}
+            {e.result === 'failed' && <span class="error">failed</span>}{' '}
+            <span class="muted">{describe(e)}</span>
           </li>
         ))}
       </ol>

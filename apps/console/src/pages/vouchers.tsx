@@ -2,7 +2,22 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { type Session } from '../main';
 import { Confirm, ErrorNote, Notice, useLoad, when } from '../ui';
-import { type VoucherRow } from './fleet';
+
+export interface VoucherRow {
+  id: string;
+  guid: string;
+  status: string;
+  numEntries: number;
+  device?: {
+    id: string;
+    serialNumber?: string;
+    deviceInfo?: string;
+    lifecycle?: string;
+    currentGuid?: string;
+  };
+  createdAt: string;
+  updatedAt: string;
+}
 
 interface FileResult {
   name: string;
