@@ -1,4 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { type Server } from 'node:http';
 import { drainHttpServer } from '../http/http-drain';
 import { TlsListener } from '../tls/tls-listener';
@@ -13,7 +14,7 @@ export async function closeApp(app: INestApplication, drainTimeoutMs: number): P
   const options = { timeoutMs: drainTimeoutMs };
   await Promise.all([
     drainHttpServer(app.getHttpServer() as Server, options),
-    tlsListenerOf(app)?.drain(options),
+    ...tlsListenersOf(app).map((listener) => listener.drain(options)),
   ]);
   await app.close();
 }
@@ -26,10 +27,15 @@ export function drainBudgetMs(shutdownTimeoutMs: number): number {
   return shutdownTimeoutMs - Math.min(2000, Math.floor(shutdownTimeoutMs / 4));
 }
 
-function tlsListenerOf(app: INestApplication): TlsListener | undefined {
-  try {
-    return app.get(TlsListener, { strict: false });
-  } catch {
-    return undefined; // this app has no extra HTTPS listener
-  }
+/**
+ * Every extra HTTPS listener of the app (owner onboarding has two: SZTP and EST; voucher service
+ * none). Found by walking the app's providers: `app.get` of a missing provider logs an error
+ * through Nest's exception zone even when the caller catches it, and returns only one instance.
+ */
+function tlsListenersOf(app: INestApplication): TlsListener[] {
+  const found = new Set<TlsListener>();
+  for (const module of app.get(ModulesContainer).values())
+    for (const wrapper of module.providers.values())
+      if (wrapper.instance instanceof TlsListener) found.add(wrapper.instance);
+  return [...found];
 }
