@@ -57,6 +57,8 @@ if ('missing' in binaries)
 
 interface SimDevice {
   serial: string;
+  /** When each failed attempt gave up (ms since the epoch). */
+  failedAt: number[];
   credential?: DeviceCredential;
   /** The GUID after TO2 (the replacement credential's). */
   onboardedGuid?: string;
@@ -197,6 +199,7 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
       return true;
     } catch (err) {
       device.failures.push((err as Error).message.slice(0, 300));
+      device.failedAt.push(Date.now());
       return false;
     }
   }
@@ -213,6 +216,7 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
     readinessWhileDatabaseDown: number[];
     sigterm: Exit;
     sigtermMs: number;
+    sigtermWindow: [number, number];
   }> {
     await sleep(2500);
     note('kill -9 PostgreSQL');
@@ -251,7 +255,12 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
     note(`owner-onboarding B exited ${sigterm.code ?? sigterm.signal} after ${sigtermMs} ms`);
     await apps.onboardingB.start();
     note('owner-onboarding B restarted');
-    return { readinessWhileDatabaseDown, sigterm, sigtermMs };
+    return {
+      readinessWhileDatabaseDown,
+      sigterm,
+      sigtermMs,
+      sigtermWindow: [started, started + sigtermMs + 1000],
+    };
   }
 
   it('onboards every device through the drill; every failure succeeds on a retry; nothing is left broken', async () => {
@@ -267,6 +276,7 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
           const device: SimDevice = {
             serial: `FAULTS-${String(devices.length).padStart(3, '0')}`,
             failures: [],
+            failedAt: [],
           };
           const due = started + devices.length * ARRIVAL_MS;
           devices.push(device);
@@ -290,6 +300,11 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
     expect(drillResult.sigterm.code, drillResult.sigterm.output).toBe(0);
     expect(drillResult.sigtermMs).toBeLessThan(10_000);
     expect(drillResult.sigterm.output).toContain('"msg":"Stopped"');
+    const [from, to] = drillResult.sigtermWindow;
+    const duringSigterm = failed.filter((d) => d.failedAt.some((at) => at >= from && at <= to));
+    note(
+      `devices failing while B drained: ${duringSigterm.map((d) => `${d.serial}: ${d.failures[0]}`).join('; ') || 'none'}`,
+    );
 
     // Every device that failed succeeds on a retry, now that everything is back.
     await allReady();

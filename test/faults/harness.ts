@@ -220,7 +220,8 @@ export class AppProcess {
         if (this.readyUrl) return (await httpStatus(this.readyUrl)) === 200;
         return this.log.some((line) => line.includes(this.readyLine));
       },
-      90_000,
+      // Five TypeScript apps compiling at once on a busy 2-core machine take their time.
+      150_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${this.output()}`);
     });
