@@ -29,6 +29,7 @@ import {
   findPostgresBinaries,
   freePort,
   httpStatus,
+  killPostgresHard,
   runScript,
   sleep,
   ThrowawayPostgres,
@@ -219,8 +220,32 @@ describe('fault drill: a fleet onboarding through database, Redis and replica fa
     sigtermWindow: [number, number];
   }> {
     await sleep(2500);
-    note('kill -9 PostgreSQL');
-    await postgres.kill();
+    // Statements of every kind the fleet sends are held on table locks, so each app has clients
+    // checked out of its pool, mid-statement, when the server dies: the moment that crashed
+    // owner-onboarding when a pg client had no 'error' listener.
+    const locker = new pg.Client({ connectionString: postgres.url });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(
+      'LOCK TABLE voucher, to2_session, di_session, rv_registration, to0_state IN ACCESS EXCLUSIVE MODE',
+    );
+    let waiting: { application_name: string; n: number }[] = [];
+    await until(
+      'statements of the apps wait on the locks',
+      async () => {
+        waiting = (
+          await locker.query<{ application_name: string; n: number }>(
+            `SELECT application_name, count(*)::int AS n FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' GROUP BY application_name`,
+          )
+        ).rows;
+        return waiting.reduce((sum, row) => sum + row.n, 0) >= 3;
+      },
+      5000,
+    ).catch(() => undefined);
+    note(`kill -9 PostgreSQL and its backends; waiting on locks: ${JSON.stringify(waiting)}`);
+    await killPostgresHard(postgres);
     const readinessWhileDatabaseDown: number[] = [];
     for (const a of [apps.rendezvous, apps.onboardingA]) {
       readinessWhileDatabaseDown.push(await httpStatus(a.readyUrl!, 5000));

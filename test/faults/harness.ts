@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ThrowawayPostgres } from '../../libs/persistence/src/testing/throwaway-postgres';
 
 export {
   findPostgresBinaries,
@@ -146,6 +147,41 @@ export function runScript(
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, output }));
   });
+}
+
+/**
+ * kill -9 of the PostgreSQL server and every backend at once, as when its machine dies: the apps'
+ * connections end mid-statement (a postmaster killed alone leaves its backends to finish first).
+ */
+export async function killPostgresHard(server: ThrowawayPostgres): Promise<void> {
+  const pid = server.pid;
+  if (pid === undefined) return;
+  const backends = childPids(pid);
+  process.kill(pid, 'SIGKILL');
+  for (const backend of backends) {
+    try {
+      process.kill(backend, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await server.kill();
+}
+
+function childPids(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) children.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
 }
 
 /** How a process ended. */
