@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ThrowawayPostgres } from '../../libs/persistence/src/testing/throwaway-postgres';
 
 export {
   findPostgresBinaries,
@@ -24,10 +25,10 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` until it returns true, or throws `what` after `timeoutMs`. */
+/** Polls `check` until it returns true, or throws `what` after `timeoutMs`; what `check` throws ends it. */
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(100);
   }
@@ -148,6 +149,41 @@ export function runScript(
   });
 }
 
+/**
+ * kill -9 of the PostgreSQL server and every backend at once, as when its machine dies: the apps'
+ * connections end mid-statement (a postmaster killed alone leaves its backends to finish first).
+ */
+export async function killPostgresHard(server: ThrowawayPostgres): Promise<void> {
+  const pid = server.pid;
+  if (pid === undefined) return;
+  const backends = childPids(pid);
+  process.kill(pid, 'SIGKILL');
+  for (const backend of backends) {
+    try {
+      process.kill(backend, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await server.kill();
+}
+
+function childPids(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) children.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
 /** How a process ended. */
 export interface Exit {
   code: number | null;
@@ -220,7 +256,8 @@ export class AppProcess {
         if (this.readyUrl) return (await httpStatus(this.readyUrl)) === 200;
         return this.log.some((line) => line.includes(this.readyLine));
       },
-      90_000,
+      // Five TypeScript apps compiling at once on a busy 2-core machine take their time.
+      150_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${this.output()}`);
     });
