@@ -252,6 +252,16 @@ export const configSchema = z
         path: ['KEY_CUSTODY_MASTER_KEY'],
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
       });
+    } else if (env.NODE_ENV === 'production' && env.KEY_CUSTODY_MASTER_KEY === undefined) {
+      // Embedded mode would generate the master key into DATA_DIR/master.key, beside the data it
+      // protects (one copy of the volume has both): a demo convenience, never a production setup.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_MASTER_KEY'],
+        message:
+          'is required when NODE_ENV=production: without it the embedded mode generates the master key into ' +
+          'DATA_DIR/master.key, next to the data it protects (set NODE_ENV=development for a demo)',
+      });
     }
     if (env.KEY_CUSTODY === 'pkcs11') {
       for (const name of ['KEY_CUSTODY_PKCS11_MODULE', 'KEY_CUSTODY_PKCS11_PIN_FILE'] as const) {
