@@ -288,6 +288,14 @@ export const configSchema = z
     }
     // Production never falls back to http://127.0.0.1:<port> for an address devices are given.
     if (env.NODE_ENV === 'production') {
+      if (env.DATABASE_URL !== undefined && env.RENDEZVOUS_DEFAULT_POLICY === 'open')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RENDEZVOUS_DEFAULT_POLICY'],
+          message:
+            'must not be open when NODE_ENV=production on a PostgreSQL server: the open policy registers any ' +
+            "verified voucher (anyone's redirect); list trusted manufacturer keys or device CAs instead",
+        });
       for (const [name, usedIn] of devicePublicUrls(env)) {
         if (env[name] === undefined)
           ctx.addIssue({

@@ -189,6 +189,18 @@ describe('loadConfig', () => {
     ).toBe('environment');
   });
 
+  it('refuses the open rendezvous policy in production on a PostgreSQL server', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/ztp',
+        KEY_CUSTODY_MASTER_KEY: KEY,
+        RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
+        RENDEZVOUS_DEFAULT_POLICY: 'open',
+      }),
+    ).toMatch(/RENDEZVOUS_DEFAULT_POLICY must not be open when NODE_ENV=production on a PostgreSQL server/);
+  });
+
   it('refuses production without the public URL devices are given, never falling back to 127.0.0.1', () => {
     const production = {
       NODE_ENV: 'production',

@@ -11,6 +11,7 @@ import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certificate-revocation';
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
 import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-failure';
+import { BindDeviceCaManufacturerKeys1797200000001 } from './1797200000001-bind-device-ca-manufacturer-keys';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   AddCertificateRevocation1795230000000,
   DeviceStateMachine1795231000000,
   AddSztpAuthFailure1797200000000,
+  BindDeviceCaManufacturerKeys1797200000001,
 ];
