@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 //   integration  *.int-spec.ts; a real PostgreSQL (DATABASE_URL's, else one embedded server per run) and queue
 //   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
 //   interop      test/interop/**/*.interop-spec.ts; against go-fdo's binaries (npm run test:interop)
+//   adversarial  test/adversarial/**/*.adversarial-spec.ts; attacks on npm start (npm run test:adversarial)
 const alias = {
   '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
   '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
@@ -74,6 +75,17 @@ export default defineConfig({
           fileParallelism: false,
           // Devices in parallel against our services (go-fdo client processes).
           maxConcurrency: 8,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.adversarial-spec.ts'],
+          environment: 'node',
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],
