@@ -181,24 +181,31 @@ export class SztpManufacturerService {
     if (existing) throw sztpProblem(409, 'masa-exists', 'MASA exists', `a MASA named "${input.name}" exists`);
     const material =
       input.kind === 'generate' ? await this.generateMasa(tenantId, input) : { ...input, custodyKeyId: null };
-    return this.dataSource.transaction(async (manager) => {
-      const row = await manager.getRepository(SztpMasaEntity).save({
-        tenantId,
-        name: input.name,
-        certificate: Buffer.from(material.certificate),
-        chain: material.chain.map(b64),
-        trustAnchors: material.trustAnchors.map(b64),
-        custodyKeyId: material.custodyKeyId,
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const row = await manager.getRepository(SztpMasaEntity).save({
+          tenantId,
+          name: input.name,
+          certificate: Buffer.from(material.certificate),
+          chain: material.chain.map(b64),
+          trustAnchors: material.trustAnchors.map(b64),
+          custodyKeyId: material.custodyKeyId,
+        });
+        await this.audit.record(manager, {
+          tenantId,
+          eventType: 'sztp.masa.created',
+          subject: `sztp-masa:${row.id}`,
+          actor,
+          data: { name: input.name, kind: input.kind },
+        });
+        return row;
       });
-      await this.audit.record(manager, {
-        tenantId,
-        eventType: 'sztp.masa.created',
-        subject: `sztp-masa:${row.id}`,
-        actor,
-        data: { name: input.name, kind: input.kind },
-      });
-      return row;
-    });
+    } catch (err) {
+      // Created concurrently under the same name: the check above saw none, the unique index did.
+      if (!isUniqueViolation(err)) throw err;
+      if (material.custodyKeyId) await this.custody.destroyKey(material.custodyKeyId);
+      throw sztpProblem(409, 'masa-exists', 'MASA exists', `a MASA named "${input.name}" exists`);
+    }
   }
 
   listMasas(tenantId: string): Promise<SztpMasaEntity[]> {
