@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificate } from '@ztp/persistence';
 import { decodeErrorMessage, encode, MessageType, sztp } from '@ztp/protocol';
-import { mutateBytes, mutateText, pool, seededRandom, send, Target, tierSeed } from './harness';
+import { mutateBytes, mutateText, pool, sample, seededRandom, send, Target, tierSeed } from './harness';
 
 const FDO_PER_TYPE = Number(process.env['ADVERSARIAL_FDO_PER_TYPE'] ?? 5_000);
 const PER_BODY = Number(process.env['ADVERSARIAL_PER_BODY'] ?? 2_000);
@@ -53,39 +53,6 @@ interface Failure {
 
 function failureReport(name: string, failures: Failure[]): string {
   return `${name}: ${failures.length} failures; replay with ADVERSARIAL_SEED=${SEED} (first: ${JSON.stringify(failures.slice(0, 5))})`;
-}
-
-/** A sample JSON value for an OpenAPI (JSON Schema) schema: required and optional members filled. */
-function sample(schema: Record<string, unknown> | undefined, depth = 0): unknown {
-  if (!schema || depth > 6) return null;
-  if (Array.isArray(schema['enum'])) return schema['enum'][0];
-  if ('default' in schema) return schema['default'];
-  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
-    const options = schema[key];
-    if (Array.isArray(options)) return sample(options[0] as Record<string, unknown>, depth + 1);
-  }
-  switch (schema['type']) {
-    case 'object': {
-      const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
-      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sample(v, depth + 1)]));
-    }
-    case 'array':
-      return [sample(schema['items'] as Record<string, unknown>, depth + 1)];
-    case 'integer':
-    case 'number':
-      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 1;
-    case 'boolean':
-      return true;
-    case 'string': {
-      if (schema['format'] === 'uuid') return '00000000-0000-4000-8000-000000000000';
-      if (schema['format'] === 'date-time') return new Date(Date.now() + 86_400_000).toISOString();
-      if (schema['format'] === 'uri') return 'https://example.com/x';
-      const min = typeof schema['minLength'] === 'number' ? schema['minLength'] : 1;
-      return 'fuzz-value'.padEnd(min, 'x');
-    }
-    default:
-      return null;
-  }
 }
 
 describe(`seeded mutation fuzz against npm start (seed ${SEED}; ${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {

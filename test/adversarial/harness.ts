@@ -258,3 +258,36 @@ export function mutateText(base: string, random: () => number): string {
       return Buffer.from(mutateBytes(Buffer.from(base, 'utf8'), random)).toString('latin1');
   }
 }
+
+/** A sample JSON value for an OpenAPI (JSON Schema) schema: required and optional members filled. */
+export function sample(schema: Record<string, unknown> | undefined, depth = 0): unknown {
+  if (!schema || depth > 6) return null;
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  if ('default' in schema) return schema['default'];
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    const options = schema[key];
+    if (Array.isArray(options)) return sample(options[0] as Record<string, unknown>, depth + 1);
+  }
+  switch (schema['type']) {
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sample(v, depth + 1)]));
+    }
+    case 'array':
+      return [sample(schema['items'] as Record<string, unknown>, depth + 1)];
+    case 'integer':
+    case 'number':
+      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 1;
+    case 'boolean':
+      return true;
+    case 'string': {
+      if (schema['format'] === 'uuid') return '00000000-0000-4000-8000-000000000000';
+      if (schema['format'] === 'date-time') return new Date(Date.now() + 86_400_000).toISOString();
+      if (schema['format'] === 'uri') return 'https://example.com/x';
+      const min = typeof schema['minLength'] === 'number' ? schema['minLength'] : 1;
+      return 'fuzz-value'.padEnd(min, 'x');
+    }
+    default:
+      return null;
+  }
+}
