@@ -98,7 +98,7 @@ describe(`cross-tenant route matrix from openapi/*.json (${process.env['DATABASE
       name: 'other',
       roles: ['vouchers:read'],
     });
-    b['apiKey'] = bKey.body.id;
+    b['apiKey'] = bKey.body.apiKey.id;
     const ownerKey = await call(tenants['b']!.admin, 'POST', '/v1/owner-keys', { name: 'b-key' });
     expect(ownerKey.status).toBe(201);
     b['ownerKey'] = ownerKey.body.id;
@@ -107,7 +107,8 @@ describe(`cross-tenant route matrix from openapi/*.json (${process.env['DATABASE
       eventTypes: ['voucher.received'],
     });
     expect(webhook.status).toBe(201);
-    b['webhook'] = webhook.body.id;
+    b['webhook'] = webhook.body.endpoint.id;
+    for (const [what, id] of Object.entries(b)) expect(id, what).toMatch(/^[0-9a-f-]{36}$/);
   });
   afterAll(async () => {
     await target?.stop();
