@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@ztp/persistence';
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 const START_BUDGET_MS = 120_000;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

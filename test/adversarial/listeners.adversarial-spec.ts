@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeErrorMessage, ErrorCode, MessageType } from '@ztp/protocol';
-import { Target } from './harness';
+import { testCertificate } from '@ztp/persistence';
+import { freePort, Target } from './harness';
 
 const MiB = 1024 * 1024;
 /** Chunks streamed before giving up: a listener that reads this far does not stop at its limit. */
@@ -23,24 +25,33 @@ interface Streamed {
  * the connection or STREAM_LIMIT is reached, as the 4 GiB attack did.
  */
 function streamChunked(url: string, path: string, headers: Record<string, string>): Promise<Streamed> {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, protocol } = new URL(url);
   const chunk = Buffer.alloc(MiB, 0x41);
   const frame = Buffer.concat([Buffer.from(`${MiB.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
   return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
+    const socket =
+      protocol === 'https:'
+        ? connectTls({ host: hostname, port: Number(port), rejectUnauthorized: false })
+        : connect(Number(port), hostname);
     const answer: Buffer[] = [];
     let sent = 0;
     let done = false;
+    let answered = false;
     const finish = (closedByServer: boolean) => {
       if (done) return;
       done = true;
       socket.destroy();
       resolve({ sent, answer: Buffer.concat(answer), closedByServer });
     };
-    socket.on('data', (data: Buffer) => answer.push(data));
+    // Like a sane client, stop sending once the answer starts (the server is not reading any more;
+    // sending on would only race its close against our reading of the answer).
+    socket.on('data', (data: Buffer) => {
+      answer.push(data);
+      answered = true;
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
-    socket.on('connect', () => {
+    socket.on(protocol === 'https:' ? 'secureConnect' : 'connect', () => {
       const head = [
         `POST ${path} HTTP/1.1`,
         `Host: ${hostname}:${port}`,
@@ -51,11 +62,12 @@ function streamChunked(url: string, path: string, headers: Record<string, string
       ].join('\r\n');
       socket.write(head);
       const pump = () => {
-        while (!done && sent < STREAM_LIMIT) {
+        while (!done && !answered && sent < STREAM_LIMIT) {
           sent += MiB;
           if (!socket.write(frame)) return void socket.once('drain', pump);
         }
         if (sent >= STREAM_LIMIT) setTimeout(() => finish(false), 2_000);
+        else if (answered) setTimeout(() => finish(false), 5_000);
       };
       pump();
     });
@@ -89,9 +101,21 @@ function unchunk(body: Buffer, headers: string): Buffer {
 describe(`every listener stops reading at its body limit (${process.env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PostgreSQL'})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ztp-adversarial-listeners-'));
   let target: Target;
+  const tlsPorts = { rendezvous: 0, onboarding: 0 };
 
   beforeAll(async () => {
-    target = await Target.start(dataDir);
+    // The SZTP HTTPS listeners (IDevID client certificates) run too, on their own ports.
+    const server = await testCertificate({ subject: 'CN=127.0.0.1', ipAddresses: ['127.0.0.1'] });
+    writeFileSync(join(dataDir, 'sztp.pem'), server.pem);
+    writeFileSync(join(dataDir, 'sztp.key'), server.keyPem);
+    tlsPorts.rendezvous = await freePort();
+    tlsPorts.onboarding = await freePort();
+    target = await Target.start(dataDir, {
+      SZTP_TLS_CERT_FILE: join(dataDir, 'sztp.pem'),
+      SZTP_TLS_KEY_FILE: join(dataDir, 'sztp.key'),
+      RENDEZVOUS_SZTP_TLS_PORT: String(tlsPorts.rendezvous),
+      OWNER_ONBOARDING_SZTP_TLS_PORT: String(tlsPorts.onboarding),
+    });
   });
   afterAll(async () => {
     await target?.stop();
@@ -143,11 +167,15 @@ describe(`every listener stops reading at its body limit (${process.env['DATABAS
     ['redirect server (rendezvous)', 'rendezvous'],
     ['bootstrap server (owner onboarding)', 'onboarding'],
   ] as const)(
-    'SZTP RESTCONF (%s): a chunked body over the limit is a 413 too-big RESTCONF error, connection closed',
+    'SZTP RESTCONF (%s, HTTP and HTTPS listeners): a chunked body over the limit is a 413 too-big RESTCONF error, connection closed',
     async (_what, app) => {
-      for (const contentType of ['application/yang-data+json', 'application/json']) {
+      for (const [url, contentType] of [
+        [target.urls[app], 'application/yang-data+json'],
+        [target.urls[app], 'application/json'],
+        [`https://127.0.0.1:${tlsPorts[app]}`, 'application/yang-data+json'],
+      ] as const) {
         const streamed = await streamChunked(
-          target.urls[app],
+          url,
           '/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data',
           { 'Content-Type': contentType, Accept: 'application/yang-data+json' },
         );
