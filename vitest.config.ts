@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 //   browser      test/browser/**/*.browser-spec.ts; the web console in headless Chromium (npm run test:browser)
 //   faults       test/faults/**/*.faults-spec.ts; the apps as processes on a PostgreSQL and a Redis the
 //                tier starts and kills itself (npm run test:faults)
+//   adversarial  test/adversarial/**/*.adversarial-spec.ts; attacks on npm start (npm run test:adversarial)
 const alias = {
   '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
   '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
@@ -86,6 +87,17 @@ export default defineConfig({
           include: ['test/browser/**/*.browser-spec.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.adversarial-spec.ts'],
+          environment: 'node',
+          testTimeout: 240_000,
           hookTimeout: 180_000,
           fileParallelism: false,
         },

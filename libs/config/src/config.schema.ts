@@ -289,6 +289,16 @@ export const configSchema = z
         path: ['KEY_CUSTODY_MASTER_KEY'],
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
       });
+    } else if (env.NODE_ENV === 'production' && env.KEY_CUSTODY_MASTER_KEY === undefined) {
+      // Embedded mode would generate the master key into DATA_DIR/master.key, beside the data it
+      // protects (one copy of the volume has both): a demo convenience, never a production setup.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_MASTER_KEY'],
+        message:
+          'is required when NODE_ENV=production: without it the embedded mode generates the master key into ' +
+          'DATA_DIR/master.key, next to the data it protects (set NODE_ENV=development for a demo)',
+      });
     }
     if (env.KEY_CUSTODY === 'pkcs11') {
       for (const name of ['KEY_CUSTODY_PKCS11_MODULE', 'KEY_CUSTODY_PKCS11_PIN_FILE'] as const) {
@@ -315,6 +325,14 @@ export const configSchema = z
     }
     // Production never falls back to http://127.0.0.1:<port> for an address devices are given.
     if (env.NODE_ENV === 'production') {
+      if (env.DATABASE_URL !== undefined && env.RENDEZVOUS_DEFAULT_POLICY === 'open')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RENDEZVOUS_DEFAULT_POLICY'],
+          message:
+            'must not be open when NODE_ENV=production on a PostgreSQL server: the open policy registers any ' +
+            "verified voucher (anyone's redirect); list trusted manufacturer keys or device CAs instead",
+        });
       for (const [name, usedIn] of devicePublicUrls(env)) {
         if (env[name] === undefined)
           ctx.addIssue({

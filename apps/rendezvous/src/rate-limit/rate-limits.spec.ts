@@ -12,6 +12,7 @@ function settings(
   return {
     tokenKey: new Uint8Array(32),
     defaultPolicy: 'open',
+    openModeAllowed: true,
     rateLimit: { perAddressPerMinute, perGuidPerMinute, to0PerAddressPerMinute },
     trustedProxies: [],
     lookupCacheSeconds: 0,

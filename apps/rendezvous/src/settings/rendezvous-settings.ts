@@ -7,6 +7,11 @@ import { protocolTokenKey } from '../tokens/token-key';
 export interface RendezvousSettings {
   readonly tokenKey: Uint8Array;
   readonly defaultPolicy: 'open' | 'closed';
+  /**
+   * Whether open mode may apply at all: not in production on a PostgreSQL server (open mode is a
+   * convenience of the embedded demo and of tests, never a production setting).
+   */
+  readonly openModeAllowed: boolean;
   readonly rateLimit: {
     readonly perAddressPerMinute: number;
     readonly perGuidPerMinute: number;
@@ -26,6 +31,7 @@ export function rendezvousSettings(config: AppConfig): RendezvousSettings {
   return {
     tokenKey: protocolTokenKey(config),
     defaultPolicy: config.rendezvous.defaultPolicy,
+    openModeAllowed: config.database.kind === 'embedded' || config.nodeEnv !== 'production',
     rateLimit: config.rendezvous.rateLimit,
     trustedProxies: config.rendezvous.trustedProxies,
     lookupCacheSeconds: config.rendezvous.lookupCacheSeconds,

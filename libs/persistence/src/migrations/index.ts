@@ -12,6 +12,7 @@ import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certi
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
 import { DeviceEtmKeySizes1797000000000 } from './1797000000000-device-etm-key-sizes';
 import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-failure';
+import { BindDeviceCaManufacturerKeys1797200000001 } from './1797200000001-bind-device-ca-manufacturer-keys';
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   DeviceStateMachine1795231000000,
   DeviceEtmKeySizes1797000000000,
   AddSztpAuthFailure1797200000000,
+  BindDeviceCaManufacturerKeys1797200000001,
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
   AddCertificateRenewal1797500000000,
