@@ -151,13 +151,13 @@ export class DeviceLifecycleService {
     return this.dataSource.transaction(async (manager) => {
       const device = await this.held(manager, tenantId, guid, true);
       const now = this.clock.now();
+      // The row is locked (held), so the state read there is the one this UPDATE moves from.
       const [rows] = (await manager.query(
-        `WITH before AS (SELECT lifecycle FROM device WHERE id = $1)
-         UPDATE device SET lifecycle = 'decommissioned', disabled_from = NULL,
+        `UPDATE device SET lifecycle = 'decommissioned', disabled_from = NULL,
                 reonboard_requested_at = NULL, updated_at = $2
-          WHERE id = $1 AND lifecycle <> 'decommissioned'
-          RETURNING (SELECT lifecycle FROM before) AS from_state`,
-        [device.deviceId, now],
+          WHERE id = $1 AND lifecycle = $3 AND lifecycle <> 'decommissioned'
+          RETURNING $3::text AS from_state`,
+        [device.deviceId, now, device.lifecycle],
       )) as [{ from_state: DeviceLifecycle }[], number];
       if (rows.length === 0) throw this.conflict(device, 'decommission');
       await manager.query(`UPDATE voucher SET status = 'retired', updated_at = $2 WHERE id = $1`, [
