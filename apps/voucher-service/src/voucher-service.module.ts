@@ -10,7 +10,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
 import { ConfigurationModule } from './configuration/configuration.module';
-import { DevicesModule } from './devices/devices.module';
+import { DeviceLifecycleModule } from './devices/device-lifecycle.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -29,7 +29,7 @@ import { DevicesModule } from './devices/devices.module';
     AssignmentModule,
     SeedModule,
     ConfigurationModule,
-    DevicesModule,
+    DeviceLifecycleModule,
   ],
 })
 export class VoucherServiceModule {}

@@ -12,4 +12,4 @@ import { DeviceLifecycleService } from './device-lifecycle.service';
   providers: [DeviceLifecycleService],
   exports: [DeviceLifecycleService],
 })
-export class DevicesModule {}
+export class DeviceLifecycleModule {}
