@@ -30,6 +30,7 @@ import { DataSource } from 'typeorm';
 import { runOnboardCommand } from '../../apps/device-sim/src/commands/onboard';
 import { runTo2Command } from '../../apps/device-sim/src/commands/to2';
 import { type SimIo } from '../../apps/device-sim/src/io';
+import { runCli } from '../../apps/ztp/src/program';
 import { OWNER_ONBOARDING_APP } from '../../apps/owner-onboarding/src/owner-onboarding.app';
 import { RENDEZVOUS_APP } from '../../apps/rendezvous/src/rendezvous.app';
 import { AssignmentRuleService } from '../../apps/voucher-service/src/assignment/assignment-rule.service';
@@ -351,14 +352,19 @@ describe(`device lifecycle end to end (${process.env['DATABASE_URL'] ? 'DATABASE
       await api(keys.first, 'GET', `/v1/devices/${guid}`, undefined, 404);
 
     // Decommission (the second owner): TO1 and TO2 refused, nothing more moves it.
-    const decommissioned = await api(
-      keys.second,
-      'POST',
-      `/v1/devices/${guid3}/decommission`,
-      undefined,
-      200,
-    );
-    expect(decommissioned['lifecycle']).toBe('decommissioned');
+    // With the operator CLI: `ztp device decommission GUID`.
+    const printed: string[] = [];
+    const cliIo = {
+      stdout: (data: string | Uint8Array) => printed.push(String(data)),
+      stderr: (text: string) => printed.push(text),
+      readFile: () => new Uint8Array(),
+      writeFile: () => undefined,
+    };
+    const cli = (...args: string[]) =>
+      runCli(['device', ...args, '--url', urls.voucherService, '--api-key', keys.second], cliIo);
+    expect(await cli('decommission', guid3)).toBe(0);
+    expect(JSON.parse(printed.join(''))).toMatchObject({ lifecycle: 'decommissioned' });
+    printed.length = 0;
     await expect(onboard(credentialFile, folder)).rejects.toThrow(/TO1 failed/);
     const to2 = runTo2Command(
       { credential: credentialFile, folder, ownerUrl: urls.ownerOnboarding, json: true },
@@ -366,7 +372,8 @@ describe(`device lifecycle end to end (${process.env['DATABASE_URL'] ? 'DATABASE
     );
     await expect(to2).rejects.toThrow(/decommissioned/);
     expect(readDeviceCredentialFile(credentialFile).guid).toBe(guid3);
-    await api(keys.second, 'POST', `/v1/devices/${guid3}/enable`, undefined, 409);
+    expect(await cli('enable', guid3)).toBe(1);
+    expect(printed.join('')).toMatch(/409 Device decommissioned/);
 
     // DI of its serial is refused until the manufacturer refurbishes it; then it is a new device.
     await expect(di()).rejects.toSatisfy(
