@@ -222,6 +222,12 @@ describe(`device lifecycle end to end (${process.env['DATABASE_URL'] ? 'DATABASE
       first: await admin(first.id),
       second: await admin(second.id),
     });
+    // The second owner gives its devices an operational certificate (revoked on decommission).
+    await api(keys.second, 'POST', '/v1/onboarding/plans', {
+      name: 'certificate',
+      selector: { kind: 'device-info', pattern: '*' },
+      content: { certificate: { validityDays: 30 } },
+    });
     for (const key of [keys.first, keys.second])
       await api(key, 'POST', '/v1/webhooks', {
         url: urls.receiver,
@@ -364,6 +370,13 @@ describe(`device lifecycle end to end (${process.env['DATABASE_URL'] ? 'DATABASE
       runCli(['device', ...args, '--url', urls.voucherService, '--api-key', keys.second], cliIo);
     expect(await cli('decommission', guid3)).toBe(0);
     expect(JSON.parse(printed.join(''))).toMatchObject({ lifecycle: 'decommissioned' });
+    const certificates: { revocation_reason: string | null }[] = await dataSource.query(
+      `SELECT c.revocation_reason FROM issued_certificate c JOIN device d ON d.id = c.device_id
+        WHERE d.guid = $1`,
+      [guid3],
+    );
+    expect(certificates.length).toBeGreaterThan(0);
+    expect(certificates.every((row) => row.revocation_reason === 'cessationOfOperation')).toBe(true);
     printed.length = 0;
     await expect(onboard(credentialFile, folder)).rejects.toThrow(/TO1 failed/);
     const to2 = runTo2Command(

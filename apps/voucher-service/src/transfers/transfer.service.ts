@@ -452,9 +452,13 @@ export class TransferService {
     const [current] = (await manager.query(`SELECT lifecycle FROM device WHERE id = $1 FOR NO KEY UPDATE`, [
       voucher.deviceId,
     ])) as { lifecycle: string }[];
+    await manager.query(
+      `UPDATE device SET reonboarding = NULL, reonboard_requested_at = NULL
+        WHERE id = $1 AND (reonboarding IS NOT NULL OR reonboard_requested_at IS NOT NULL)`,
+      [voucher.deviceId],
+    );
     const [owned] = (await manager.query(
-      `UPDATE device SET lifecycle = 'owned', reonboarding = NULL, reonboard_requested_at = NULL,
-              updated_at = $3
+      `UPDATE device SET lifecycle = 'owned', updated_at = $3
         WHERE id = $1 AND lifecycle = $4 AND lifecycle IN ('manufactured', 'onboarded')
           AND EXISTS (SELECT 1 FROM tenant WHERE id = $2 AND kind = 'owner')
         RETURNING id`,
