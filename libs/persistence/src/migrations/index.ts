@@ -12,6 +12,7 @@ import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certi
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
+import { SztpDeviceLifecycle1797300002000 } from './1797300002000-sztp-device-lifecycle';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   DeviceStateMachine1795231000000,
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
+  SztpDeviceLifecycle1797300002000,
 ];
