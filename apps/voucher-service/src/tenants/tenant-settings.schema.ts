@@ -59,6 +59,23 @@ export const tenantSettingsPatchSchema = z
       )
       .nullable()
       .optional(),
+    etmKeySizes: z
+      .enum(['spec', 'go-fdo'])
+      .describe(
+        "Owner: AES-CBC/CTR key sizes for devices TO2 has not learned yet: spec (default) or go-fdo's; a device that cannot open SetupDevice gets the other next time, and the working one is kept per device",
+      )
+      .nullable()
+      .optional(),
+    certificateReenrollGraceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(31_536_000)
+      .describe(
+        'Owner: how long past notAfter an operational certificate may still re-enrol over EST (default EST_REENROLL_GRACE_SECONDS)',
+      )
+      .nullable()
+      .optional(),
     to0WaitSeconds: z
       .number()
       .int()

@@ -47,6 +47,7 @@ export type ReonboardingPolicy = (typeof REONBOARDING_POLICIES)[number];
   'device_reonboarding_check',
   "(reonboarding = ANY (ARRAY['never'::text, 'same-owner'::text, 'on-request'::text]))",
 )
+@Check('device_etm_key_sizes_check', "(etm_key_sizes = ANY (ARRAY['spec'::text, 'go-fdo'::text]))")
 @Check('device_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
 @Check(
   'device_lifecycle_check',
@@ -102,6 +103,13 @@ export class DeviceEntity {
    */
   @Column({ name: 'refurbished_at', type: 'timestamptz', nullable: true })
   refurbishedAt!: Date | null;
+  /**
+   * The AES-CBC/CTR key sizes (`spec` or `go-fdo`) TO2 uses with this device next: written at each
+   * CBC/CTR SetupDevice (the other convention, in case the device cannot open it) and set back by
+   * the DeviceServiceInfoReady that authenticates. Null until then: the owner's setting applies.
+   */
+  @Column({ name: 'etm_key_sizes', type: 'text', nullable: true })
+  etmKeySizes!: 'spec' | 'go-fdo' | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

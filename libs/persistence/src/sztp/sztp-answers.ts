@@ -65,7 +65,7 @@ export class SztpAnswers {
       );
     if (context?.voucher === undefined) {
       throw RestconfRequestError.of(
-        404,
+        409,
         'data-missing',
         'no owner holds an ownership voucher for this device',
       );

@@ -30,6 +30,7 @@ import {
 } from '@ztp/protocol';
 import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeviceTrust } from '../owner/device-trust';
+import { etmKeySizesFor } from '../owner/etm-key-sizes';
 import { kexFitsOwnerKey, toFdoError } from '../owner/owner-kex';
 import { type OwnerVoucher, OwnerVouchers } from '../owner/owner-vouchers';
 import { OwnerSigners } from '../owner/owner-signers';
@@ -107,6 +108,7 @@ export class HelloDevice {
         [CoseHeader.CUPHOwnerPubKey, new RawCbor(ownerKey.bytes)],
       ]),
     });
+    const etmKeySizes = etmKeySizesFor(hello.cipherSuite, owner.etmKeySizes, owner.settings.etmKeySizes);
     const bundle = owner.bundle ? this.bundles.prefetched(owner.deviceId, owner.bundle) : null;
     const token = await this.sessions.create({
       ownerTenantId: owner.ownerTenantId,
@@ -120,6 +122,7 @@ export class HelloDevice {
         ownerKeySpec: owner.ownerKeySpec,
         kexSuite: hello.kexSuiteName,
         cipher: hello.cipherSuite,
+        ...(etmKeySizes ? { etmKeySizes } : {}),
         nonceProveDv,
         maxDeviceMessageSize: hello.maxDeviceMessageSize,
         offerReuse: owner.settings.credentialReuse === true,

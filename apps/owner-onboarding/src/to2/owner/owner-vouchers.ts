@@ -2,7 +2,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type TenantSettings, tenantSettings, ExpiringCache } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
-import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
+import { type EtmKeySizes, type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
 import { DataSource } from 'typeorm';
 import { hotQuery } from '../../support/hot-sql';
 
@@ -19,6 +19,8 @@ export interface OwnerVoucher {
   deviceSerial: string | null;
   /** The device's lifecycle state (TO2 runs only for owned or onboarded devices). */
   lifecycle: string;
+  /** The AES-CBC/CTR key sizes learned for the device (EtmKeySizesLedger); null: none yet. */
+  etmKeySizes: EtmKeySizes | null;
   voucher: OwnershipVoucher;
   /**
    * The device's configuration bundle as it stands now, when one is rendered for this owner and
@@ -37,6 +39,7 @@ interface OwnerVoucherRow {
   spec: KeySpec;
   serial_number: string | null;
   lifecycle: string;
+  etm_key_sizes: EtmKeySizes | null;
   cbor: Buffer;
   bundle_revision: number | null;
   bundle_steps: Buffer | null;
@@ -58,7 +61,7 @@ export class OwnerVouchers {
     const rows = await hotQuery<OwnerVoucherRow>(
       this.dataSource,
       `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
-              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, d.lifecycle,
+              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, d.lifecycle, d.etm_key_sizes,
               v.cbor,
               b.revision AS bundle_revision, b.steps AS bundle_steps
          FROM voucher v
@@ -89,6 +92,7 @@ export class OwnerVouchers {
       ownerKeySpec: row.spec,
       deviceSerial: row.serial_number,
       lifecycle: row.lifecycle,
+      etmKeySizes: row.etm_key_sizes,
       voucher,
       bundle:
         row.bundle_revision !== null && row.bundle_steps !== null

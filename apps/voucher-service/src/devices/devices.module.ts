@@ -4,12 +4,17 @@ import { QueueModule, WebhookEventsModule } from '@ztp/queue';
 import { AuditModule } from '../audit/audit.module';
 import { DeviceLifecycleController } from './device-lifecycle.controller';
 import { DeviceLifecycleService } from './device-lifecycle.service';
+import { DeviceListService } from './device-list.service';
+import { DevicesController } from './devices.controller';
 
-/** The device lifecycle: disable/enable, decommission, re-onboarding arm and policy, refurbish. */
+/**
+ * Devices: the fleet view (GET /v1/devices and /v1/devices/{id}/events) and the lifecycle
+ * (disable/enable, decommission, re-onboarding arm and policy, refurbish).
+ */
 @Module({
   imports: [AuthModule, AuditModule, QueueModule, WebhookEventsModule],
-  controllers: [DeviceLifecycleController],
-  providers: [DeviceLifecycleService],
+  controllers: [DevicesController, DeviceLifecycleController],
+  providers: [DeviceListService, DeviceLifecycleService],
   exports: [DeviceLifecycleService],
 })
-export class DeviceLifecycleModule {}
+export class DevicesModule {}
