@@ -1,6 +1,7 @@
 import { CryptoError, VoucherError } from '@ztp/protocol';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerDeviceLifecycleCommands } from './commands/device-lifecycle';
 import { registerVoucherCommands } from './commands/voucher';
 import { CliFailure, processIo, type CliIo } from './io';
 
@@ -12,6 +13,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   registerVoucherCommands(program, io);
+  registerDeviceLifecycleCommands(program, io);
   return program;
 }
 

@@ -152,6 +152,45 @@ export class DeviceLifecycleController {
     return this.lifecycle.group(tenantIdOf(principal), id, 'enable', principal.actor);
   }
 
+  @Post('sztp/devices/:id/disable')
+  @HttpCode(200)
+  @RequireRoles('vouchers:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Disables an SZTP device (reversible): both SZTP servers answer it with RESTCONF access-denied',
+    description: 'The same state machine as FDO devices; 409 when not allowed from its state.',
+  })
+  @ApiOkResponse({ description: '{ id, serialNumber, lifecycle, disabledFrom }' })
+  sztpDisable(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.lifecycle.sztp(tenantIdOf(principal), id, 'disable', principal.actor);
+  }
+
+  @Post('sztp/devices/:id/enable')
+  @HttpCode(200)
+  @RequireRoles('vouchers:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Enables a disabled SZTP device: back to the state it left',
+    description: 'The same state machine as FDO devices; 409 when not allowed from its state.',
+  })
+  @ApiOkResponse({ description: '{ id, serialNumber, lifecycle, disabledFrom }' })
+  sztpEnable(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.lifecycle.sztp(tenantIdOf(principal), id, 'enable', principal.actor);
+  }
+
+  @Post('sztp/devices/:id/decommission')
+  @HttpCode(200)
+  @RequireRoles('vouchers:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Decommissions an SZTP device for good: both SZTP servers answer it with RESTCONF access-denied',
+    description: 'The same state machine as FDO devices; 409 when not allowed from its state.',
+  })
+  @ApiOkResponse({ description: '{ id, serialNumber, lifecycle, disabledFrom }' })
+  sztpDecommission(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.lifecycle.sztp(tenantIdOf(principal), id, 'decommission', principal.actor);
+  }
+
   @Post('manufacturers/:tenantId/devices/refurbish')
   @HttpCode(200)
   @RequireRolesOrOperator('manufacturing:admin')

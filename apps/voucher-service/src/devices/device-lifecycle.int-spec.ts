@@ -241,6 +241,28 @@ describe('device lifecycle API', () => {
     expect((await problem(other.key, 'POST', `/v1/onboarding/groups/${group.id}/disable`)).status).toBe(404);
   });
 
+  it("a transfer accepted before first boot withdraws the seller's registration here (the buyer has no onboarding address yet)", async () => {
+    const { guid, voucherId } = await ownedDevice();
+    const [{ owner_key_sha256: sellerKey }] = (await db.query(
+      `SELECT owner_key_sha256 FROM voucher WHERE id = $1`,
+      [voucherId],
+    )) as { owner_key_sha256: string }[];
+    await registration(guid);
+    await db.query(`UPDATE rv_registration SET owner_key_sha256 = $2 WHERE guid = $1`, [guid, sellerKey]);
+    const buyer = await harness.tenant('owner', `buyer-${randomBytes(3).toString('hex')}`);
+    const transfer = await harness.call<{ id: string }>(owner.key, 'POST', `/v1/vouchers/${guid}/transfers`, {
+      to: { tenant: buyer.id, ownerKeyId: buyer.ownerKeyId },
+    });
+    expect(await registrations(guid)).toBe(1);
+    await harness.call(buyer.key, 'POST', `/v1/transfers/${transfer.id}/accept`, undefined, 200);
+    expect(await registrations(guid)).toBe(0);
+    // The seller no longer sees it; the buyer does, still owned (no second device.owned).
+    expect((await problem(owner.key, 'GET', `/v1/devices/${guid}/lifecycle`)).status).toBe(404);
+    expect(await harness.call(buyer.key, 'GET', `/v1/devices/${guid}/lifecycle`)).toMatchObject({
+      lifecycle: 'owned',
+    });
+  });
+
   it("refurbish: only the manufacturer's decommissioned device, once", async () => {
     const serial = `SN-${randomBytes(4).toString('hex')}`;
     const [device] = (await db.query(

@@ -151,13 +151,13 @@ export class DeviceLifecycleService {
     return this.dataSource.transaction(async (manager) => {
       const device = await this.held(manager, tenantId, guid, true);
       const now = this.clock.now();
+      // The row is locked (held), so the state read there is the one this UPDATE moves from.
       const [rows] = (await manager.query(
-        `WITH before AS (SELECT lifecycle FROM device WHERE id = $1)
-         UPDATE device SET lifecycle = 'decommissioned', disabled_from = NULL,
+        `UPDATE device SET lifecycle = 'decommissioned', disabled_from = NULL,
                 reonboard_requested_at = NULL, updated_at = $2
-          WHERE id = $1 AND lifecycle <> 'decommissioned'
-          RETURNING (SELECT lifecycle FROM before) AS from_state`,
-        [device.deviceId, now],
+          WHERE id = $1 AND lifecycle = $3 AND lifecycle <> 'decommissioned'
+          RETURNING $3::text AS from_state`,
+        [device.deviceId, now, device.lifecycle],
       )) as [{ from_state: DeviceLifecycle }[], number];
       if (rows.length === 0) throw this.conflict(device, 'decommission');
       await manager.query(`UPDATE voucher SET status = 'retired', updated_at = $2 WHERE id = $1`, [
@@ -292,6 +292,73 @@ export class DeviceLifecycleService {
         data: { deviceId: pending.id, serialNumber },
       });
       return { deviceId: pending.id, guid: pending.guid, serialNumber, refurbishedAt: now.toISOString() };
+    });
+  }
+
+  /**
+   * An SZTP device's move (the same state machine): disable, enable or decommission the device
+   * whose active voucher the tenant holds. The SZTP servers refuse a disabled or decommissioned
+   * device with a RESTCONF error (SztpAnswers.contextFor).
+   */
+  sztp(
+    tenantId: string,
+    deviceId: string,
+    action: 'disable' | 'enable' | 'decommission',
+    actor: string,
+  ): Promise<{
+    id: string;
+    serialNumber: string;
+    lifecycle: DeviceLifecycle;
+    disabledFrom: DeviceLifecycle | null;
+  }> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: { id: string; serial_number: string; lifecycle: DeviceLifecycle }[] = isUuid(deviceId)
+        ? await manager.query(
+            `SELECT d.id, d.serial_number, d.lifecycle FROM sztp_device d
+               JOIN sztp_voucher v ON v.device_id = d.id AND v.status = 'active' AND v.holder_tenant_id = $2
+              WHERE d.id = $1 FOR NO KEY UPDATE OF d`,
+            [deviceId, tenantId],
+          )
+        : [];
+      const device = rows[0];
+      if (!device) throw notFound('SZTP device', deviceId);
+      const sql = {
+        disable: `UPDATE sztp_device SET lifecycle = 'disabled', disabled_from = lifecycle, updated_at = $2
+                   WHERE id = $1 AND lifecycle IN ('manufactured', 'owned', 'onboarded') RETURNING lifecycle, disabled_from`,
+        enable: `UPDATE sztp_device SET lifecycle = disabled_from, disabled_from = NULL, updated_at = $2
+                  WHERE id = $1 AND lifecycle = 'disabled' RETURNING lifecycle, disabled_from`,
+        decommission: `UPDATE sztp_device SET lifecycle = 'decommissioned', disabled_from = NULL, updated_at = $2
+                        WHERE id = $1 AND lifecycle <> 'decommissioned' RETURNING lifecycle, disabled_from`,
+      }[action];
+      const [moved] = (await manager.query(sql, [device.id, this.clock.now()])) as [
+        { lifecycle: DeviceLifecycle; disabled_from: DeviceLifecycle | null }[],
+        number,
+      ];
+      if (moved.length === 0)
+        throw ledgerProblem(
+          409,
+          device.lifecycle === 'decommissioned' ? 'device-decommissioned' : 'device-lifecycle-conflict',
+          'Not allowed in this state',
+          `the SZTP device is ${device.lifecycle}: it cannot ${action}`,
+          { lifecycle: device.lifecycle },
+        );
+      const type =
+        `device.${action === 'enable' ? 'enabled' : action === 'disable' ? 'disabled' : 'decommissioned'}` as const;
+      const data = {
+        sztpDeviceId: device.id,
+        serialNumber: device.serial_number,
+        from: device.lifecycle,
+        to: moved[0]!.lifecycle,
+      };
+      const subject = `sztp-device:${device.id}`;
+      await this.audit.record(manager, { tenantId, eventType: type, subject, actor, data });
+      await this.webhooks.emit(manager, { tenantId, type, subject, data });
+      return {
+        id: device.id,
+        serialNumber: device.serial_number,
+        lifecycle: moved[0]!.lifecycle,
+        disabledFrom: moved[0]!.disabled_from,
+      };
     });
   }
 

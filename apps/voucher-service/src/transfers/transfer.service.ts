@@ -449,20 +449,26 @@ export class TransferService {
     // manufactured (its first owner) or onboarded (a resale: the buyer has not onboarded it yet, so
     // automatic TO0 registers it for the buyer). A guarded UPDATE: the database refuses any other
     // move. The previous holder's per-device re-onboarding override and arm do not pass on.
+    const [current] = (await manager.query(`SELECT lifecycle FROM device WHERE id = $1 FOR NO KEY UPDATE`, [
+      voucher.deviceId,
+    ])) as { lifecycle: string }[];
+    await manager.query(
+      `UPDATE device SET reonboarding = NULL, reonboard_requested_at = NULL
+        WHERE id = $1 AND (reonboarding IS NOT NULL OR reonboard_requested_at IS NOT NULL)`,
+      [voucher.deviceId],
+    );
     const [owned] = (await manager.query(
-      `WITH before AS (SELECT lifecycle FROM device WHERE id = $1 FOR NO KEY UPDATE)
-       UPDATE device SET lifecycle = 'owned', reonboarding = NULL, reonboard_requested_at = NULL,
-              updated_at = $3
-        WHERE id = $1 AND lifecycle IN ('manufactured', 'onboarded')
+      `UPDATE device SET lifecycle = 'owned', updated_at = $3
+        WHERE id = $1 AND lifecycle = $4 AND lifecycle IN ('manufactured', 'onboarded')
           AND EXISTS (SELECT 1 FROM tenant WHERE id = $2 AND kind = 'owner')
-        RETURNING (SELECT lifecycle FROM before) AS from_state`,
-      [voucher.deviceId, recipientId, transfer.decidedAt],
-    )) as [{ from_state: string }[], number];
+        RETURNING id`,
+      [voucher.deviceId, recipientId, transfer.decidedAt, current?.lifecycle ?? null],
+    )) as [unknown[], number];
     if (owned.length === 1) {
       const ownedData = {
         deviceId: voucher.deviceId,
         guid: voucher.guid,
-        from: owned[0]!.from_state,
+        from: current!.lifecycle,
         to: 'owned',
       };
       await this.audit.record(manager, {

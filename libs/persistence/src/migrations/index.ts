@@ -15,6 +15,8 @@ import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-f
 import { BindDeviceCaManufacturerKeys1797200000001 } from './1797200000001-bind-device-ca-manufacturer-keys';
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
+import { SztpDeviceLifecycle1797300002000 } from './1797300002000-sztp-device-lifecycle';
+import { RvRegistrationNoEntries1797300003000 } from './1797300003000-rv-registration-no-entries';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
 import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
@@ -42,6 +44,8 @@ export const MIGRATIONS = [
   BindDeviceCaManufacturerKeys1797200000001,
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
+  SztpDeviceLifecycle1797300002000,
+  RvRegistrationNoEntries1797300003000,
   AddCertificateRenewal1797500000000,
   CreateDeviceEvent1797600000000,
 ];

@@ -320,6 +320,7 @@ describe('device context and signers', () => {
     expect(await loadSztpDeviceContext(dataSource, labDevice.id)).toEqual({
       deviceId: labDevice.id,
       serialNumber: 'LAB-7',
+      lifecycle: 'manufactured',
     });
     expect(await loadSztpDeviceContext(dataSource, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
 
