@@ -1,7 +1,7 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
 export { createApp, createOpenApiDocument } from './app/create-app';
 export { PlatformModule } from './app/platform.module';
-export { listenApp } from './app/listen';
+export { assertPortsFree, listenApp } from './app/listen';
 export { runApp } from './app/run-app';
 export { runWorker } from './app/run-worker';
 export { createWorkerContext } from './app/worker-context';
