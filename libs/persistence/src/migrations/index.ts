@@ -10,6 +10,7 @@ import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certificate-revocation';
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
+import { OwnerKeyKind1797400000000 } from './1797400000000-owner-key-kind';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   CreateSztp1795229500000,
   AddCertificateRevocation1795230000000,
   DeviceStateMachine1795231000000,
+  OwnerKeyKind1797400000000,
 ];
