@@ -7,6 +7,7 @@ import {
   drainBudgetMs,
   type AppDescriptor,
   createApp,
+  assertPortsFree,
   createWorkerContext,
   listenApp,
   NestLoggerAdapter,
@@ -34,6 +35,10 @@ export interface Standalone {
  * runtime (the embedded PostgreSQL server, or DATABASE_URL; queues on Redis or PostgreSQL). Migrates first.
  */
 export async function startStandalone(config: AppConfig, logger: Logger): Promise<Standalone> {
+  await assertPortsFree(
+    HOSTED_APPS.map((descriptor) => ({ descriptor, port: descriptor.endpoint(config).port })),
+    config.http.host,
+  );
   const runtime = await startRuntime(config, logger, { migrate: true });
   const nestLogger = new NestLoggerAdapter(logger);
   const apps: NestExpressApplication[] = [];

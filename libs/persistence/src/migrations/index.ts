@@ -17,6 +17,7 @@ import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
 import { SztpDeviceLifecycle1797300002000 } from './1797300002000-sztp-device-lifecycle';
 import { RvRegistrationNoEntries1797300003000 } from './1797300003000-rv-registration-no-entries';
+import { OwnerKeyKind1797400000000 } from './1797400000000-owner-key-kind';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
 import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   DeviceLifecycleOperations1797300001000,
   SztpDeviceLifecycle1797300002000,
   RvRegistrationNoEntries1797300003000,
+  OwnerKeyKind1797400000000,
   AddCertificateRenewal1797500000000,
   CreateDeviceEvent1797600000000,
 ];

@@ -137,8 +137,8 @@ WITH
     RETURNING id
   ),
   owner2 AS (
-    INSERT INTO owner_key (tenant_id, name, spec, custody_key_id, public_key_spki, public_key_sha256, created_at)
-    SELECT $5, $13, $14, $15, $16, $11, $4
+    INSERT INTO owner_key (tenant_id, name, spec, custody_key_id, public_key_spki, public_key_sha256, created_at, kind)
+    SELECT $5, $13, $14, $15, $16, $11, $4, 'device'
      WHERE $12 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),
