@@ -12,7 +12,7 @@ import { parseCsr } from '../csr/parse-csr';
 import { PkiError } from '../errors';
 import { testClock, testCustody } from '../support.testing';
 import { derToPem } from '../x509/pem';
-import { decodeOid, encodeOid } from './ocsp-der';
+import { decodeOid, encodeOid } from '../x509/der-codec';
 import { createOcspResponse, OcspIssuer, parseOcspRequest } from './ocsp';
 
 describe('OCSP by hand-written DER', () => {

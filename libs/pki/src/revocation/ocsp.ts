@@ -14,7 +14,7 @@ import {
   type Tlv,
   tlv,
   unsignedInteger,
-} from './ocsp-der';
+} from '../x509/der-codec';
 
 const NONCE_OID = '1.3.6.1.5.5.7.48.1.2';
 const BASIC_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';

@@ -1,7 +1,7 @@
 import { PkiError } from '../errors';
 
 /**
- * The few DER pieces OCSP needs on its hot path, by hand: pkijs/asn1js take 3-5 ms to parse one
+ * The few DER pieces the hot paths (OCSP, EST certs-only) need, by hand: pkijs/asn1js take 3-5 ms to parse one
  * request or build one response (schema objects per node), about fifty times the ECDSA signature,
  * which would cap a responder at a few hundred answers per second and core. Strict DER only
  * (definite lengths, no trailing bytes); anything else is `malformed-ocsp-request`.
