@@ -71,6 +71,8 @@ runMain(async () => {
     EST_TLS_CERT_FILE: join(dir, 'server.pem'),
     EST_TLS_KEY_FILE: join(dir, 'server.key'),
     OWNER_ONBOARDING_EST_TLS_PORT: String(tlsPort),
+    // est.reenroll.proxy: the client certificate as a TLS-terminating proxy forwards it.
+    EST_TRUSTED_PROXIES: '127.0.0.1',
   };
   if (process.env['DATABASE_URL']) {
     database = await createTestDatabase({ migrate: false });
