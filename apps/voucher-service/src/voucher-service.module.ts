@@ -10,6 +10,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
 import { ConfigurationModule } from './configuration/configuration.module';
+import { DevicesModule } from './devices/devices.module';
 import { CertificatesModule } from './certificates/certificates.module';
 
 /**
@@ -29,6 +30,7 @@ import { CertificatesModule } from './certificates/certificates.module';
     AssignmentModule,
     SeedModule,
     ConfigurationModule,
+    DevicesModule,
     CertificatesModule,
   ],
 })

@@ -33,6 +33,7 @@ import {
   OwnerDeviceCaEntity,
   To2SessionEntity,
 } from '../onboarding';
+import { DeviceEventEntity } from '../fleet/device-event.entity';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -73,6 +74,7 @@ export const ENTITIES = [
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
   EstEnrollmentTokenEntity,
+  DeviceEventEntity,
 ];
 
 export { InstallationEntity };
