@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 /** An operational certificate from the owner CA, recorded as owner onboarding records it. */
-async function issue(): Promise<string> {
+async function issue(
+  target: DeviceEntity = device,
+  replacesCertificateId: string | null = null,
+): Promise<string> {
   const ca = await dataSource.getRepository(OwnerCaEntity).findOneByOrFail({ ownerTenantId: owner.id });
   const issuer = new CertificateIssuer({
     custody: harness.app.get<KeyCustody>(KEY_CUSTODY),
@@ -61,20 +64,21 @@ async function issue(): Promise<string> {
   const der = await issuer.issueFromCsr(
     { keyId: ca.custodyKeyId, certificate: new Uint8Array(ca.certificate) },
     csr,
-    { kind: 'operational-client', subject: { commonName: device.guid }, validityDays: 30 },
+    { kind: 'operational-client', subject: { commonName: target.guid }, validityDays: 30 },
   );
   const certificate = new X509Certificate(der);
   await dataSource.getRepository(IssuedCertificateEntity).save({
     ownerTenantId: owner.id,
-    deviceId: device.id,
-    guid: device.guid,
+    deviceId: target.id,
+    guid: target.guid,
     serialNumber: normalizeSerial(certificate.serialNumber),
     subject: certificate.subject,
     fingerprint: certificate.fingerprint256,
     certificate: Buffer.from(der),
     notAfter: new Date(certificate.validTo),
-    kind: 'simpleenroll',
+    kind: replacesCertificateId ? 'simplereenroll' : 'simpleenroll',
     issuedAt: new Date(),
+    replacesCertificateId,
   });
   return normalizeSerial(certificate.serialNumber);
 }
@@ -200,5 +204,58 @@ describe('EST enrolment tokens', () => {
         })
       ).status,
     ).toBe(400);
+  });
+});
+
+describe('device status', () => {
+  it('shows the current certificate with its predecessors and the state of each', async () => {
+    const guid = randomBytes(16).toString('hex');
+    const renewing = await dataSource.getRepository(DeviceEntity).save({
+      manufacturerTenantId: null,
+      serialNumber: 'SN-RENEW',
+      deviceInfo: 'test',
+      guid,
+      originalGuid: guid,
+      lifecycle: 'owned',
+    });
+    const rows = dataSource.getRepository(IssuedCertificateEntity);
+    const first = await issue(renewing);
+    const firstId = (await rows.findOneByOrFail({ serialNumber: first })).id;
+    await post(owner.key, `/v1/onboarding/certificates/${first}/revoke`, { reason: 'superseded' });
+    const second = await issue(renewing, firstId);
+    const secondId = (await rows.findOneByOrFail({ serialNumber: second })).id;
+    await post(owner.key, `/v1/onboarding/certificates/${second}/revoke`, { reason: 'superseded' });
+    const third = await issue(renewing, secondId);
+
+    const view = await harness.call<{
+      certificates: { serialNumber: string; state: string; revocationReason: string | null }[];
+      currentCertificate: {
+        serialNumber: string;
+        state: string;
+        predecessors: { serialNumber: string; state: string }[];
+      };
+    }>(owner.key, 'GET', `/v1/onboarding/devices/${guid}`);
+    expect(view.certificates.map((c) => [c.serialNumber, c.state])).toEqual([
+      [first, 'superseded'],
+      [second, 'superseded'],
+      [third, 'current'],
+    ]);
+    expect(view.currentCertificate).toMatchObject({
+      serialNumber: third,
+      state: 'current',
+      predecessors: [
+        { serialNumber: second, state: 'superseded' },
+        { serialNumber: first, state: 'superseded' },
+      ],
+    });
+
+    await post(owner.key, `/v1/onboarding/devices/${guid}/certificates/revoke`, { reason: 'keyCompromise' });
+    const after = await harness.call<{ certificates: { state: string }[]; currentCertificate: unknown }>(
+      owner.key,
+      'GET',
+      `/v1/onboarding/devices/${guid}`,
+    );
+    expect(after.certificates.map((c) => c.state)).toEqual(['superseded', 'superseded', 'revoked']);
+    expect(after.currentCertificate).toBeNull();
   });
 });

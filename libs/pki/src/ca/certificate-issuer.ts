@@ -53,7 +53,18 @@ const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
  * custody Signer (x509/signer-crypto.ts), so no private key is exported or turned into a CryptoKey.
  */
 export class CertificateIssuer {
+  /**
+   * Issuers checked before, by certificate bytes and key id: a CA issues many certificates, and
+   * parsing it and asking custody for its public key each time cost more than the signature.
+   */
+  private readonly checkedIssuers = new Map<Uint8Array, { keyId: string; facts: CertificateFacts }>();
+
   constructor(private readonly deps: CertificateIssuerDeps) {}
+
+  private issuerFacts(issuer: IssuingCa): CertificateFacts {
+    const known = this.checkedIssuers.get(issuer.certificate);
+    return known?.keyId === issuer.keyId ? known.facts : readCertificate(issuer.certificate);
+  }
 
   /** Self-signed root: basicConstraints CA critical, keyUsage keyCertSign|cRLSign critical, SKI. */
   async createRootCa(params: CaCertificateParams): Promise<IssuingCa> {
@@ -180,7 +191,7 @@ export class CertificateIssuer {
 
   /** The issuer must be a CA allowed to sign certificates, valid now, whose key custody holds. */
   private async checkIssuer(issuer: IssuingCa): Promise<CertificateFacts> {
-    const facts = readCertificate(issuer.certificate);
+    const facts = this.issuerFacts(issuer);
     if (!facts.basicConstraints?.ca) {
       throw new PkiError('issuer-not-ca', `${facts.subject} is not a CA certificate`);
     }
@@ -194,6 +205,7 @@ export class CertificateIssuer {
         `${facts.subject} is not valid at ${new Date(now).toISOString()}`,
       );
     }
+    if (this.checkedIssuers.get(issuer.certificate)?.keyId === issuer.keyId) return facts;
     const custodySpki = (await this.deps.custody.describeKey(issuer.keyId)).publicKeySpki;
     if (!Buffer.from(custodySpki).equals(facts.publicKey.export({ type: 'spki', format: 'der' }))) {
       throw new PkiError(
@@ -201,6 +213,10 @@ export class CertificateIssuer {
         `custody key ${issuer.keyId} is not the key of ${facts.subject}`,
       );
     }
+    // Keyed by the array itself: callers keep their CA's bytes (the owner CA cache), and a small
+    // bound keeps callers that do not from growing it.
+    if (this.checkedIssuers.size >= 64) this.checkedIssuers.clear();
+    this.checkedIssuers.set(issuer.certificate, { keyId: issuer.keyId, facts });
     return facts;
   }
 

@@ -1,6 +1,7 @@
 import * as asn1js from 'asn1js';
 import { PkiError } from '../errors';
 import { type KeySpec } from '../key-spec';
+import { encodeOid, tlv } from '../x509/der-codec';
 import { x509 } from '../x509/runtime';
 
 /** RFC 7030 media types. */
@@ -27,10 +28,28 @@ export function estBase64Decode(body: string | Uint8Array): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-/** A certs-only CMS SignedData (RFC 5652 with no signers; RFC 7030 4.1.3) holding `certificates`. */
+/**
+ * A certs-only CMS SignedData (RFC 5652 with no signers; RFC 7030 4.1.3) holding `certificates`,
+ * in DER by hand: the certificates are copied as they are, with nothing to parse.
+ */
 export function certsOnly(certificates: readonly Uint8Array[]): Uint8Array {
-  const list = new x509.X509Certificates(certificates.map((der) => new x509.X509Certificate(der)));
-  return new Uint8Array(list.export('raw'));
+  const signedData = tlv(
+    0x30,
+    Uint8Array.of(0x02, 0x01, 0x01),
+    Uint8Array.of(0x31, 0x00),
+    tlv(0x30, encodeOid(ID_DATA)),
+    tlv(0xa0, ...sortedForSet(certificates)),
+    Uint8Array.of(0x31, 0x00),
+  );
+  return tlv(0x30, encodeOid(ID_SIGNED_DATA), tlv(0xa0, signedData));
+}
+
+const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const ID_DATA = '1.2.840.113549.1.7.1';
+
+/** DER orders SET OF elements by their encodings. */
+function sortedForSet(elements: readonly Uint8Array[]): Uint8Array[] {
+  return [...elements].sort((a, b) => Buffer.compare(a, b));
 }
 
 /** The certificates of a certs-only CMS message (DER each); `malformed-certificate` otherwise. */
