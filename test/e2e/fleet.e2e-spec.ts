@@ -375,6 +375,14 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
       'ztp_device_events{protocol="fdo",event_type="to2.failed",result="failed",app="worker"} 1',
     );
     expect(workerMetrics).toContain('ztp_queue_workers_running{app="worker"} 1');
+    expect(workerMetrics).toContain('ztp_certificates_issued{kind="sztp-ldevid",app="worker"} 0');
+    // Key custody: the owner's TO2 signatures, the worker's TO0 signatures, DI's certificate signing.
+    expect(ownerMetrics).toMatch(
+      /ztp_key_custody_operations_total\{operation="sign",result="ok",app="owner-onboarding"\} [1-9]/,
+    );
+    expect(workerMetrics).toMatch(
+      /ztp_key_custody_operations_total\{operation="sign",result="ok",app="worker"\} [1-9]/,
+    );
     expect((await fetch(`${urls.worker}/health`)).status).toBe(200);
     const ready = await fetch(`${urls.worker}/health/ready`);
     expect(ready.status).toBe(200);

@@ -5,6 +5,7 @@ import { JobQueues, type QueueBackend, QueueWorkerStatus } from '@ztp/queue';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { limitConnections } from '../http/connection-limits';
+import { KEY_CUSTODY_OPERATIONS } from '../ports/metered-key-custody';
 
 const CHECK_TIMEOUT_MS = 2000;
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -39,6 +40,7 @@ export function workerRegistry(context: INestApplicationContext): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'worker' });
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(KEY_CUSTODY_OPERATIONS);
   const status = context.get(QueueWorkerStatus, { strict: false });
   const queues = context.get(JobQueues, { strict: false });
   const dataSource = context.get(DataSource, { strict: false });
@@ -111,6 +113,18 @@ export function workerRegistry(context: INestApplicationContext): Registry {
       const { webhookDeliveriesByStatus } = await fleet();
       for (const name of ['pending', 'delivered', 'failed'])
         this.set({ status: name }, webhookDeliveriesByStatus[name] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ztp_certificates_issued',
+    help: 'Certificates issued to devices, by kind: fdo-operational (TO2 fdo.csr), fdo-operational-revoked, sztp-ldevid',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const name of ['fdo-operational', 'fdo-operational-revoked', 'sztp-ldevid'])
+        this.set({ kind: name }, 0);
+      for (const row of (await fleet()).certificates) this.set({ kind: row.kind }, row.count);
     },
   });
   new Gauge({
