@@ -18,6 +18,8 @@ import {
   NestLoggerAdapter,
   type Runtime,
   startRuntime,
+  startWorkerProbes,
+  type WorkerProbes,
 } from '@ztp/platform';
 import { KexSuite } from '@ztp/protocol';
 import { runOnboardCommand } from '../../apps/device-sim/src/commands/onboard';
@@ -61,9 +63,10 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
   let runtime: Runtime;
   let apps: NestExpressApplication[] = [];
   let worker: INestApplicationContext;
+  let probes: WorkerProbes;
   let hooks: Server;
   const received: Received[] = [];
-  const urls = { rendezvous: '', voucherService: '', ownerOnboarding: '', hooks: '' };
+  const urls = { rendezvous: '', voucherService: '', ownerOnboarding: '', hooks: '', worker: '' };
 
   beforeAll(async () => {
     const [rv, vs, oo] = [await freePort(), await freePort(), await freePort()];
@@ -111,9 +114,12 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
       apps.push(app);
     }
     worker = await createWorkerContext(runtime, WORKER_MODULE, new NestLoggerAdapter(logger));
+    probes = await startWorkerProbes(worker, runtime.queueBackend, { port: 0, host: '127.0.0.1' });
+    urls.worker = `http://127.0.0.1:${(probes.server.address() as { port: number }).port}`;
   });
 
   afterAll(async () => {
+    await probes?.close();
     await worker?.close();
     await Promise.all(apps.map((app) => app.close()));
     apps = [];
@@ -338,12 +344,51 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
     );
     expect(diFailed.data).toMatchObject({ serialNumber: deviceA.serialNumber, event: 'di.failed' });
 
-    // Metrics: the FDO error codes per message type.
-    const ownerMetrics = await (await fetch(`${urls.ownerOnboarding}/metrics`)).text();
+    // Metrics: FDO error codes per message type, onboardings and DI by result, TO1 not found...
+    const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const ownerMetrics = await scrape(urls.ownerOnboarding);
     expect(ownerMetrics).toMatch(
       /fdo_messages_total\{message_type="\d+",fdo_error="500",app="owner-onboarding"\} 1/,
     );
-    const rvMetrics = await (await fetch(`${urls.rendezvous}/metrics`)).text();
+    expect(ownerMetrics).toContain(
+      'ztp_onboardings_total{protocol="fdo",result="failed",app="owner-onboarding"} 1',
+    );
+    const rvMetrics = await scrape(urls.rendezvous);
     expect(rvMetrics).toMatch(/fdo_messages_total\{message_type="30",fdo_error="6",app="rendezvous"\} 2/);
+    expect(rvMetrics).toContain('ztp_to1_not_found_total{app="rendezvous"} 2');
+    const vsMetrics = await scrape(urls.voucherService);
+    expect(vsMetrics).toContain(
+      'ztp_device_initializations_total{result="succeeded",app="voucher-service"} 2',
+    );
+    expect(vsMetrics).toContain('ztp_device_initializations_total{result="failed",app="voucher-service"} 1');
+    // ...and the worker's: TO0, queues, webhook deliveries, device events (repeats counted).
+    const workerMetrics = await scrape(urls.worker);
+    expect(workerMetrics).toContain('ztp_to0_registrations{status="registered",app="worker"} 1');
+    expect(workerMetrics).toMatch(/ztp_to0_lag_seconds\{app="worker"\} \d/);
+    expect(workerMetrics).toMatch(/ztp_queue_jobs\{queue="to0.register",state="waiting",app="worker"\} \d+/);
+    expect(workerMetrics).toMatch(/ztp_queue_job_failures_total\{queue="webhook.deliver",app="worker"\} \d+/);
+    expect(workerMetrics).toMatch(/ztp_webhook_deliveries\{status="delivered",app="worker"\} [3-9]/);
+    expect(workerMetrics).toContain(
+      'ztp_device_events{protocol="fdo",event_type="to1.failed",result="failed",app="worker"} 2',
+    );
+    expect(workerMetrics).toContain(
+      'ztp_device_events{protocol="fdo",event_type="to2.failed",result="failed",app="worker"} 1',
+    );
+    expect(workerMetrics).toContain('ztp_queue_workers_running{app="worker"} 1');
+    expect(workerMetrics).toContain('ztp_certificates_issued{kind="sztp-ldevid",app="worker"} 0');
+    // Key custody: the owner's TO2 signatures, the worker's TO0 signatures, DI's certificate signing.
+    expect(ownerMetrics).toMatch(
+      /ztp_key_custody_operations_total\{operation="sign",result="ok",app="owner-onboarding"\} [1-9]/,
+    );
+    expect(workerMetrics).toMatch(
+      /ztp_key_custody_operations_total\{operation="sign",result="ok",app="worker"\} [1-9]/,
+    );
+    expect((await fetch(`${urls.worker}/health`)).status).toBe(200);
+    const ready = await fetch(`${urls.worker}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      details: { database: { status: 'up' }, queue: { status: 'up' }, workers: { status: 'up' } },
+    });
   }, 120_000);
 });

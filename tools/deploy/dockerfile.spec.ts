@@ -74,12 +74,12 @@ describe('deploy/Dockerfile', () => {
     expect(at(chartValues, 'podSecurityContext.runAsNonRoot')).toBe(true);
   });
 
-  it('exposes exactly the default ports of the three HTTP apps', () => {
+  it("exposes exactly the default ports of the three HTTP apps and the worker's probes", () => {
     const exposed = instructionsOf(runtime, 'EXPOSE')
       .flatMap((args) => args.split(/\s+/))
       .map(Number)
       .sort();
-    expect(exposed).toEqual(HTTP_APPS.map((app) => app.defaultPort).sort());
+    expect(exposed).toEqual([...HTTP_APPS.map((app) => app.defaultPort), 8043].sort());
   });
 
   it('sets production mode, listens on all interfaces and keeps the transpile cache under /tmp', () => {

@@ -36,6 +36,8 @@ export const environmentVariables = {
   RENDEZVOUS_PORT: port(8040),
   VOUCHER_SERVICE_PORT: port(8041),
   OWNER_ONBOARDING_PORT: port(8042),
+  /** The worker's /health, /health/ready and /metrics (the worker run alone; `npm start` serves none). */
+  WORKER_PORT: port(8043),
   RENDEZVOUS_PUBLIC_URL: baseUrl(),
   VOUCHER_SERVICE_PUBLIC_URL: baseUrl(),
   OWNER_ONBOARDING_PUBLIC_URL: baseUrl(),
@@ -112,7 +114,12 @@ export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set([
   'BOOTSTRAP_OPERATOR_API_KEY',
 ]);
 
-const APP_PORT_VARIABLES = ['RENDEZVOUS_PORT', 'VOUCHER_SERVICE_PORT', 'OWNER_ONBOARDING_PORT'] as const;
+const APP_PORT_VARIABLES = [
+  'RENDEZVOUS_PORT',
+  'VOUCHER_SERVICE_PORT',
+  'OWNER_ONBOARDING_PORT',
+  'WORKER_PORT',
+] as const;
 
 type Environment = z.output<z.ZodObject<typeof environmentVariables>>;
 
@@ -139,6 +146,8 @@ function toConfig(env: Environment) {
       host: env.HOST ?? (embeddedDatabase ? '127.0.0.1' : '0.0.0.0'),
       maxBodyBytes: env.MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      /** The worker's probe and metrics port. */
+      workerPort: env.WORKER_PORT,
     },
     apps: {
       rendezvous: appEndpoint(env.RENDEZVOUS_PORT, env.RENDEZVOUS_PUBLIC_URL),

@@ -30,7 +30,12 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.database).toEqual({ kind: 'embedded', dataDir: join(dataDir, 'postgres') });
     expect(config.queue).toEqual({ kind: 'postgres', prefix: 'ztp' });
-    expect(config.http).toEqual({ host: '127.0.0.1', maxBodyBytes: 1048576, shutdownTimeoutMs: 10000 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      maxBodyBytes: 1048576,
+      shutdownTimeoutMs: 10000,
+      workerPort: 8043,
+    });
     expect(config.apps.rendezvous).toEqual({ port: 8040, publicUrl: 'http://127.0.0.1:8040' });
     expect(config.apps.voucherService).toEqual({ port: 8041, publicUrl: 'http://127.0.0.1:8041' });
     expect(config.apps.ownerOnboarding).toEqual({ port: 8042, publicUrl: 'http://127.0.0.1:8042' });

@@ -4,7 +4,7 @@ export { createQueueBackend, type QueueDatabase } from './create-queue-backend';
 export { type JobProcessor } from './nest/job-processor';
 export { JobQueues } from './nest/job-queues';
 export { QueueHealthIndicator } from './nest/queue-health.indicator';
-export { QueueWorkersModule } from './nest/queue-workers.module';
+export { QueueWorkersModule, QueueWorkerStatus } from './nest/queue-workers.module';
 export { QueueModule } from './nest/queue.module';
 export { QUEUE_BACKEND } from './nest/tokens';
 export { type JobHandler, type QueueBackend, type WorkerOptions } from './queue-backend';

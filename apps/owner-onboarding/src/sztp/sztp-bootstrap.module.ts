@@ -10,7 +10,7 @@ import {
   RESTCONF_ROOT,
 } from '@ztp/persistence';
 import { type KeyCustody } from '@ztp/pki';
-import { CLOCK, type Clock, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
+import { CLOCK, type Clock, HttpMetrics, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
 import { DeviceFailureReporter, WebhookEvents, WebhookEventsModule } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { SztpLdevidIssuer } from './ldevid-issuer';
@@ -52,12 +52,13 @@ function sztpTlsSettings(config: AppConfig) {
     },
     {
       provide: SztpProgressLog,
-      inject: [DataSource, CLOCK, WebhookEvents, DeviceFailureReporter],
+      inject: [DataSource, CLOCK, WebhookEvents, DeviceFailureReporter, HttpMetrics],
       useFactory: (
         dataSource: DataSource,
         clock: Clock,
         webhooks: WebhookEvents,
         deviceEvents: DeviceFailureReporter,
+        metrics: HttpMetrics | undefined,
       ) =>
         new SztpProgressLog({
           dataSource,
@@ -65,7 +66,8 @@ function sztpTlsSettings(config: AppConfig) {
           inTransaction: async (manager, recorded) => {
             const onboarded = sztpOnboardedEvent(recorded);
             if (onboarded) await webhooks.emit(manager, onboarded);
-            await deviceEvents.sztpProgress(manager, recorded);
+            const outcome = await deviceEvents.sztpProgress(manager, recorded);
+            if (outcome) metrics?.countSztpOnboarding(outcome);
           },
         }),
     },

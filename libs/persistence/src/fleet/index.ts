@@ -19,3 +19,4 @@ export {
   type DeviceListRow,
   type VisibleDevice,
 } from './device-fleet-queries';
+export { readFleetGauges, type FleetGaugeValues } from './fleet-gauges';

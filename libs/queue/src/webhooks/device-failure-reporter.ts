@@ -67,11 +67,14 @@ export class DeviceFailureReporter {
    * An SZTP progress report, in its transaction: a terminal error is a failure of the device
    * (`sztp.bootstrap_failed`), bootstrap-complete its success; other reports are history enough.
    */
-  async sztpProgress(manager: EntityManager, recorded: RecordedProgress): Promise<void> {
+  async sztpProgress(
+    manager: EntityManager,
+    recorded: RecordedProgress,
+  ): Promise<'succeeded' | 'failed' | undefined> {
     const { device, event } = recorded;
     const type = event.progressType as sztp.ProgressType;
     const failed = sztp.TERMINAL_ERROR_PROGRESS_TYPES.includes(type);
-    if (!failed && type !== 'bootstrap-complete') return;
+    if (!failed && type !== 'bootstrap-complete') return undefined;
     await this.report(
       {
         target: { sztpDeviceId: device.id },
@@ -84,6 +87,7 @@ export class DeviceFailureReporter {
       },
       manager,
     );
+    return failed ? 'failed' : 'succeeded';
   }
 
   /** Fire and forget: a failure to record is logged, never the device's problem. */
