@@ -173,6 +173,20 @@ describe.runIf(existsSync(CHROMIUM))('the web console in headless Chromium', () 
       .poll(() => page.locator('.timeline').textContent(), { timeout: 15_000 })
       .toContain('device.onboarded');
     await expectAccessible(page, '03-device');
+
+    // Disable, then decommission, each behind its confirmation; the API shows the result.
+    await page.getByRole('button', { name: 'Disable…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await expect
+      .poll(() => page.getByTestId('lifecycle').textContent(), { timeout: 15_000 })
+      .toBe('disabled');
+    await page.getByRole('button', { name: 'Decommission…' }).click();
+    await expectAccessible(page, '03b-decommission-dialog');
+    await page.getByRole('dialog').getByRole('button', { name: 'Decommission' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('now decommissioned');
+    const view = await api<{ lifecycle: string }>(ownerKey, 'GET', `/v1/devices/${guid}/lifecycle`);
+    expect(view.lifecycle).toBe('decommissioned');
+    await expect.poll(() => page.getByRole('button', { name: 'Decommission…' }).count()).toBe(0);
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Session } from '../main';
-import { ErrorNote, useLoad, when } from '../ui';
+import { ApiError } from '../api';
+import { Confirm, ErrorNote, Notice, useLoad, when } from '../ui';
 import { type VoucherRow } from './vouchers';
 
 interface DeviceStatus {
@@ -30,6 +31,34 @@ interface DeviceEvent {
 }
 
 const GUID = /^[0-9a-f]{32}$/i;
+
+interface LifecycleView {
+  lifecycle: string;
+  disabledFrom: string | null;
+  effectiveReonboarding: string;
+}
+
+type Action = 'disable' | 'enable' | 'decommission';
+
+const ACTIONS: Record<Action, { label: string; title: string; explain: string }> = {
+  disable: {
+    label: 'Disable',
+    title: 'Disable this device?',
+    explain:
+      'TO1 and TO2 are refused until you enable it again; its voucher, configuration and history stay.',
+  },
+  enable: {
+    label: 'Enable',
+    title: 'Enable this device?',
+    explain: 'It goes back to the state it had before.',
+  },
+  decommission: {
+    label: 'Decommission',
+    title: 'Decommission this device for good?',
+    explain:
+      'Its voucher is retired, its rendezvous registrations withdrawn and its certificates revoked. Only the manufacturer can bring the serial back.',
+  },
+};
 
 function describe(e: DeviceEvent): string {
   const parts = [
@@ -63,6 +92,34 @@ export function DevicePage({ session, guid: ref }: { session: Session; guid: str
     live ? 2000 : undefined,
   );
 
+  const lifecycle = useLoad(
+    () =>
+      guid
+        ? session.api.get<LifecycleView>(`/v1/devices/${encodeURIComponent(guid)}/lifecycle`)
+        : Promise.resolve(undefined),
+    [session, guid],
+    live ? 2000 : undefined,
+  );
+  const [asking, setAsking] = useState<Action | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [actionError, setActionError] = useState<string | undefined>();
+  const act = async () => {
+    const action = asking!;
+    setAsking(undefined);
+    setActionError(undefined);
+    try {
+      const view = await session.api.post<LifecycleView>(
+        `/v1/devices/${encodeURIComponent(guid!)}/${action}`,
+      );
+      setNotice(`Done: the device is now ${view.lifecycle}.`);
+      lifecycle.reload();
+      status.reload();
+    } catch (err) {
+      setActionError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  const state = lifecycle.data?.lifecycle;
+
   const v = status.data?.voucher;
   return (
     <section aria-labelledby="device-title">
@@ -70,7 +127,8 @@ export function DevicePage({ session, guid: ref }: { session: Session; guid: str
         <a href="#/fleet">← Fleet</a>
       </p>
       <h1 id="device-title">Device {v?.device?.serialNumber ?? ref}</h1>
-      <ErrorNote error={events.error ?? status.error} />
+      <Notice text={notice} />
+      <ErrorNote error={actionError ?? events.error ?? status.error} />
       <label class="inline">
         <input
           type="checkbox"
@@ -82,7 +140,13 @@ export function DevicePage({ session, guid: ref }: { session: Session; guid: str
       {v && (
         <dl class="facts">
           <dt>Lifecycle</dt>
-          <dd data-testid="lifecycle">{v.device?.lifecycle ?? '—'}</dd>
+          <dd data-testid="lifecycle">{state ?? v.device?.lifecycle ?? '—'}</dd>
+          {lifecycle.data && (
+            <>
+              <dt>Re-onboarding</dt>
+              <dd>{lifecycle.data.effectiveReonboarding}</dd>
+            </>
+          )}
           <dt>GUID</dt>
           <dd class="mono">{v.guid}</dd>
           <dt>Voucher</dt>
@@ -103,6 +167,31 @@ export function DevicePage({ session, guid: ref }: { session: Session; guid: str
           )}
         </dl>
       )}
+      {state && state !== 'decommissioned' && (
+        <div class="actions">
+          {state === 'disabled' ? (
+            <button type="button" onClick={() => setAsking('enable')}>
+              Enable…
+            </button>
+          ) : (
+            <button type="button" onClick={() => setAsking('disable')}>
+              Disable…
+            </button>
+          )}
+          <button type="button" class="danger" onClick={() => setAsking('decommission')}>
+            Decommission…
+          </button>
+        </div>
+      )}
+      <Confirm
+        open={!!asking}
+        title={asking ? ACTIONS[asking].title : ''}
+        confirmLabel={asking ? ACTIONS[asking].label : ''}
+        onConfirm={() => void act()}
+        onCancel={() => setAsking(undefined)}
+      >
+        <p>{asking ? ACTIONS[asking].explain : ''}</p>
+      </Confirm>
       {status.data && (
         <table>
           <caption>Rendezvous registrations (TO0)</caption>

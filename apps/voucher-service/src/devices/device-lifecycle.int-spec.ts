@@ -203,6 +203,11 @@ describe('device lifecycle API', () => {
         body: { type: 'https://ztp.dev/problems/device-decommissioned' },
       });
     }
+    // Reading the state is no move: the owner that decommissioned it still sees where it ended.
+    expect(await harness.call(owner.key, 'GET', `/v1/devices/${guid}/lifecycle`)).toMatchObject({
+      lifecycle: 'decommissioned',
+    });
+    expect((await problem(other.key, 'GET', `/v1/devices/${guid}/lifecycle`)).status).toBe(404);
     expect((await problem(other.key, 'POST', `/v1/devices/${guid}/decommission`)).status).toBe(404);
     expect(await events(guid)).toEqual(['device.disabled', 'device.decommissioned']);
     expect(await webhooks(guid)).toEqual([

@@ -75,8 +75,30 @@ export class DeviceLifecycleService {
   }
 
   async view(tenantId: string, guid: string): Promise<DeviceLifecycleView> {
-    const device = await this.held(this.dataSource.manager, tenantId, guid, false);
-    return this.viewOf(this.dataSource.manager, tenantId, device.deviceId);
+    const manager = this.dataSource.manager;
+    // Reading a decommissioned device's state is not an error: only moves from there are refused.
+    const decommissioned = await this.decommissionedDeviceId(manager, tenantId, guid.toLowerCase());
+    if (decommissioned !== undefined) return this.viewOf(manager, tenantId, decommissioned);
+    const device = await this.held(manager, tenantId, guid, false);
+    return this.viewOf(manager, tenantId, device.deviceId);
+  }
+
+  /** The device a GUID names, when this tenant held it last and decommissioned it (its voucher retired). */
+  private async decommissionedDeviceId(
+    manager: EntityManager,
+    tenantId: string,
+    key: string,
+  ): Promise<string | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(key)) return undefined;
+    const rows: { id: string }[] = await manager.query(
+      `SELECT d.id FROM device d JOIN voucher v ON v.device_id = d.id AND v.holder_tenant_id = $1
+        WHERE d.lifecycle = 'decommissioned' AND (d.guid = $2 OR d.original_guid = $2 OR v.guid = $2)
+          AND NOT EXISTS (SELECT 1 FROM voucher n WHERE n.device_id = d.id AND n.holder_tenant_id <> $1
+                                                    AND n.created_at > v.created_at)
+        LIMIT 1`,
+      [tenantId, key],
+    );
+    return rows[0]?.id;
   }
 
   /**
@@ -473,17 +495,8 @@ export class DeviceLifecycleService {
       : [];
     if (!rows[0]) {
       // A decommissioned device's voucher is retired: say so to the owner that decommissioned it.
-      const retired: unknown[] = /^[0-9a-f]{32}$/.test(key)
-        ? await manager.query(
-            `SELECT 1 FROM device d JOIN voucher v ON v.device_id = d.id AND v.holder_tenant_id = $1
-              WHERE d.lifecycle = 'decommissioned' AND (d.guid = $2 OR d.original_guid = $2 OR v.guid = $2)
-                AND NOT EXISTS (SELECT 1 FROM voucher n WHERE n.device_id = d.id AND n.holder_tenant_id <> $1
-                                                          AND n.created_at > v.created_at)
-              LIMIT 1`,
-            [tenantId, key],
-          )
-        : [];
-      if (retired.length > 0)
+      const retired = await this.decommissionedDeviceId(manager, tenantId, key);
+      if (retired !== undefined)
         throw ledgerProblem(
           409,
           'device-decommissioned',
