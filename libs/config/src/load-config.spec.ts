@@ -185,18 +185,43 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://db/ztp',
       KEY_CUSTODY_MASTER_KEY: KEY,
     };
-    expect(problemsOf(production)).toBe(
+    expect(problemsOf({ ...production, OWNER_ONBOARDING_PUBLIC_URL: 'https://owner.example' })).toBe(
       'Invalid configuration: RENDEZVOUS_PUBLIC_URL is required when NODE_ENV=production (it goes into the ' +
         'RendezvousInfo written at DI and the rendezvous directives); set it to the URL devices reach',
     );
+    expect(problemsOf({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example' })).toBe(
+      'Invalid configuration: OWNER_ONBOARDING_PUBLIC_URL is required when NODE_ENV=production (it goes ' +
+        'into the CRL and OCSP URLs of issued device certificates); set it to the URL devices reach',
+    );
+    expect(problemsOf(production)).toMatch(/RENDEZVOUS_PUBLIC_URL .*; OWNER_ONBOARDING_PUBLIC_URL /);
     expect(
       problemsOf({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example', DEMO_SEED: 'on' }),
-    ).toMatch(/^Invalid configuration: OWNER_ONBOARDING_PUBLIC_URL is required when NODE_ENV=production/);
-    const config = loadConfig({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example' });
+    ).toMatch(/OWNER_ONBOARDING_PUBLIC_URL is required .*demo owner's TO0 address/);
+    const config = loadConfig({
+      ...production,
+      RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
+      OWNER_ONBOARDING_PUBLIC_URL: 'https://owner.example',
+    });
     expect(config.apps.rendezvous.publicUrl).toBe('https://rv.example');
     expect(loadConfig({ ...production, NODE_ENV: 'development' }).apps.rendezvous.publicUrl).toBe(
       'http://127.0.0.1:8040',
     );
+  });
+
+  it('takes a bootstrap operator key in the API key format, never echoing it, or a file, not both', () => {
+    const key = `ztp_0123456789ab_${'A'.repeat(43)}`;
+    expect(loadConfig({ BOOTSTRAP_OPERATOR_API_KEY: key }).bootstrap).toEqual({
+      operatorApiKey: key,
+      operatorApiKeyFile: undefined,
+      rendezvousTrustedKeysFile: undefined,
+    });
+    const bad = problemsOf({ BOOTSTRAP_OPERATOR_API_KEY: 'hunter2-secret' });
+    expect(bad).toMatch(/BOOTSTRAP_OPERATOR_API_KEY must be an API key as `npm run auth:operator-key`/);
+    expect(bad).toContain('(got 14 characters)');
+    expect(bad).not.toContain('hunter2');
+    expect(
+      problemsOf({ BOOTSTRAP_OPERATOR_API_KEY: key, BOOTSTRAP_OPERATOR_API_KEY_FILE: '/run/secrets/key' }),
+    ).toMatch(/BOOTSTRAP_OPERATOR_API_KEY_FILE and BOOTSTRAP_OPERATOR_API_KEY are alternatives/);
   });
 
   it('never echoes a secret and hides URL passwords', () => {

@@ -7,7 +7,12 @@ import { protocolTokenKey } from '../tokens/token-key';
 export interface RendezvousSettings {
   readonly tokenKey: Uint8Array;
   readonly defaultPolicy: 'open' | 'closed';
-  readonly rateLimit: { readonly perAddressPerMinute: number; readonly perGuidPerMinute: number };
+  readonly rateLimit: {
+    readonly perAddressPerMinute: number;
+    readonly perGuidPerMinute: number;
+    /** TO0 (owners' workers registering vouchers) per source address: a budget apart from devices'. */
+    readonly to0PerAddressPerMinute: number;
+  };
   readonly trustedProxies: readonly string[];
   readonly lookupCacheSeconds: number;
   /** REDIS_URL, when set: rate-limit counters shared by every replica. */

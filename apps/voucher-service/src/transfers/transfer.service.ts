@@ -9,6 +9,7 @@ import {
   TransferEntity,
   type TransferStatus,
   VoucherEntity,
+  withdrawRegistrations,
 } from '@ztp/persistence';
 import { type Clock, CLOCK, isUuid } from '@ztp/platform';
 import {
@@ -444,17 +445,26 @@ export class TransferService {
       subject: `transfer:${transfer.id}`,
       data: { ...data, toTenantId: recipientId },
     });
-    // The device state machine: the first owner tenant to hold the voucher makes the device owned
-    // (a guarded UPDATE: only from manufactured; the database refuses any other move).
+    // The device state machine: an owner tenant taking the voucher makes the device owned, from
+    // manufactured (its first owner) or onboarded (a resale: the buyer has not onboarded it yet, so
+    // automatic TO0 registers it for the buyer). A guarded UPDATE: the database refuses any other
+    // move. The previous holder's per-device re-onboarding override and arm do not pass on.
     const [owned] = (await manager.query(
-      `UPDATE device SET lifecycle = 'owned', updated_at = $3
-        WHERE id = $1 AND lifecycle = 'manufactured'
+      `WITH before AS (SELECT lifecycle FROM device WHERE id = $1 FOR NO KEY UPDATE)
+       UPDATE device SET lifecycle = 'owned', reonboarding = NULL, reonboard_requested_at = NULL,
+              updated_at = $3
+        WHERE id = $1 AND lifecycle IN ('manufactured', 'onboarded')
           AND EXISTS (SELECT 1 FROM tenant WHERE id = $2 AND kind = 'owner')
-        RETURNING id`,
+        RETURNING (SELECT lifecycle FROM before) AS from_state`,
       [voucher.deviceId, recipientId, transfer.decidedAt],
-    )) as [unknown[], number];
+    )) as [{ from_state: string }[], number];
     if (owned.length === 1) {
-      const ownedData = { deviceId: voucher.deviceId, guid: voucher.guid, from: 'manufactured', to: 'owned' };
+      const ownedData = {
+        deviceId: voucher.deviceId,
+        guid: voucher.guid,
+        from: owned[0]!.from_state,
+        to: 'owned',
+      };
       await this.audit.record(manager, {
         tenantId: recipientId,
         eventType: 'device.owned',
@@ -469,6 +479,10 @@ export class TransferService {
         data: { ...ownedData, transferId: transfer.id },
       });
     }
+    // The previous holder's registration at this installation's rendezvous stops being served at
+    // once (else the device is sent to the seller until it expires, and for good while the buyer
+    // has no onboarding address to register); the buyer's extended voucher replaces it anyway.
+    await withdrawRegistrations(manager, [voucher.guid], voucher.ownerKeySha256);
     // The new holder registers the device at rendezvous (TO0) now rather than at the next scan.
     afterCommit(manager, () => requestTo0Registration(this.queues, voucher.id));
     const device = await manager.getRepository(DeviceEntity).findOneBy({ id: voucher.deviceId });

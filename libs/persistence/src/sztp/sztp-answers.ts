@@ -53,7 +53,7 @@ export class SztpAnswers {
     const context = await loadSztpDeviceContext(this.deps.dataSource, device.deviceId);
     if (context?.voucher === undefined) {
       throw RestconfRequestError.of(
-        404,
+        409,
         'data-missing',
         'no owner holds an ownership voucher for this device',
       );

@@ -6,7 +6,10 @@ import { type DistinguishedName, toGeneralNames, toX509Name } from '../x509/name
 import { nodeWebCrypto, x509 } from '../x509/runtime';
 import { type RandomBytes, randomSerialNumber } from '../x509/serial-number';
 import { signerCrypto } from '../x509/signer-crypto';
-import { type LeafProfile, resolveProfile } from './profiles';
+import { ExtendedKeyUsageOid, type LeafProfile, resolveProfile } from './profiles';
+
+const EXTENDED_KEY_USAGE_OID = '2.5.29.37';
+const SUBJECT_ALT_NAME_OID = '2.5.29.17';
 
 /** A CA this service can issue under: its certificate and the custody id of its private key. */
 export interface IssuingCa {
@@ -131,6 +134,46 @@ export class CertificateIssuer {
       issuer: issuerFacts.parsed.subjectName,
       publicKeySpki: csr.publicKeySpki,
       ...this.validityUnder(resolved.validityDays, issuerFacts),
+      extensions,
+    });
+  }
+
+  /**
+   * A renewal of `previous` (DER, issued by `issuer`) for the new key in `csr`: the subject and the
+   * subjectAltName and extendedKeyUsage extensions are copied from `previous` byte for byte, whatever
+   * the request asks for (EST re-enrolment keeps the identity, RFC 7030 4.2.2); the validity starts now.
+   */
+  async renewFromCsr(
+    issuer: IssuingCa,
+    previous: Uint8Array,
+    csr: ParsedCsr,
+    validityDays: number,
+    revocation?: RevocationPointers,
+  ): Promise<Uint8Array> {
+    const issuerFacts = await this.checkIssuer(issuer);
+    let old: x509.X509Certificate;
+    try {
+      old = new x509.X509Certificate(previous);
+    } catch (cause) {
+      throw new PkiError('malformed-certificate', 'the certificate to renew does not parse', { cause });
+    }
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ];
+    const eku = old.getExtension(EXTENDED_KEY_USAGE_OID);
+    extensions.push(eku ?? new x509.ExtendedKeyUsageExtension([ExtendedKeyUsageOid.clientAuth], false));
+    const san = old.getExtension(SUBJECT_ALT_NAME_OID);
+    if (san) extensions.push(san);
+    extensions.push(await subjectKeyIdentifier(csr.publicKeySpki), await authorityKeyIdentifier(issuerFacts));
+    if (revocation?.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([revocation.crlUrl]));
+    if (revocation?.ocspUrl)
+      extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }));
+    return this.sign(issuer.keyId, {
+      subject: old.subjectName,
+      issuer: issuerFacts.parsed.subjectName,
+      publicKeySpki: csr.publicKeySpki,
+      ...this.validityUnder(validityDays, issuerFacts),
       extensions,
     });
   }
