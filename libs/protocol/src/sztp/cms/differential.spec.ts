@@ -955,5 +955,5 @@ describe('CMS SignedData: our verifier against pkijs', () => {
     const accepted = Object.values(tally).reduce((n, t) => n + t.accepted, 0);
     expect(accepted).toBeGreaterThan(MUTATED_INPUTS / 20);
     expect(accepted).toBeLessThan(MUTATED_INPUTS / 2);
-  }, 300_000);
+  }, 600_000); // ~65-90 s alone on a loaded 2-core machine (most of it in pkijs); 240 s seen with two at once
 });
