@@ -100,28 +100,41 @@ function unsupported(what: string): never {
 
 const reader = new Asn1Reader('unsupported-algorithm');
 
-function oidOf(node: Asn1 | undefined): string | undefined {
-  return reader.isOid(node) ? reader.oid(node, 'algorithm') : undefined;
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL } */
+function algorithmIdentifier(node: Asn1 | undefined, what: string): { oid: string; parameters?: Asn1 } {
+  const [oid, parameters, ...rest] = reader.sequence(node, what);
+  if (rest.length > 0) reader.fail(what);
+  return { oid: reader.oid(oid, what), ...(parameters ? { parameters } : {}) };
 }
 
+/**
+ * RSASSA-PSS-params (RFC 4055 3.1): [0] hashAlgorithm, [1] maskGenAlgorithm, [2] saltLength,
+ * [3] trailerField, each EXPLICIT, optional, in this order. Read strictly: a signature is only
+ * accepted under parameters that say exactly how it was made.
+ */
 function pssFromParameters(node: Asn1 | undefined): VerifyParameters {
   // RSASSA-PSS-params defaults are SHA-1 / MGF1-SHA-1 / salt 20: refused (no SHA-1).
   if (!reader.isSequence(node)) return unsupported('RSASSA-PSS parameters (SHA-1 defaults)');
   let hash: DigestName | undefined;
   let mgfHash: DigestName | undefined;
   let saltLength = 20;
+  let previous = -1;
   for (const field of node.children) {
     const tag = reader.contextTag(field);
-    const inner = field.children[0];
+    if (tag === undefined || tag > 3 || tag <= previous) return unsupported('RSASSA-PSS parameters');
+    previous = tag;
+    const [inner, ...rest] = reader.tagged(field, tag, 'RSASSA-PSS parameters');
+    if (rest.length > 0) reader.fail('RSASSA-PSS parameters');
     if (tag === 0) {
-      hash = digestNameForOid(oidOf(inner?.children[0]) ?? '');
+      hash = digestNameForOid(algorithmIdentifier(inner, 'PSS hashAlgorithm').oid);
     } else if (tag === 1) {
-      if (oidOf(inner?.children[0]) !== Oid.mgf1) unsupported('PSS mask generation');
-      mgfHash = digestNameForOid(oidOf(inner?.children[1]?.children[0]) ?? '');
+      const mgf = algorithmIdentifier(inner, 'PSS maskGenAlgorithm');
+      if (mgf.oid !== Oid.mgf1) unsupported('PSS mask generation');
+      mgfHash = digestNameForOid(algorithmIdentifier(mgf.parameters, 'MGF1 hash').oid);
     } else if (tag === 2) {
       saltLength = reader.smallInteger(inner, 'PSS saltLength');
-    } else if (tag !== 3) {
-      unsupported('RSASSA-PSS parameters');
+    } else if (reader.smallInteger(inner, 'PSS trailerField') !== 1) {
+      unsupported('PSS trailerField');
     }
   }
   if (hash === undefined || mgfHash !== hash) return unsupported('RSASSA-PSS hash / MGF1 combination');
@@ -141,9 +154,8 @@ export function verifyParameters(
       return { hash: 'sha384' };
     case Oid.ecdsaWithSha512:
       return { hash: 'sha512' };
-    // Some producers put the key algorithm here; the hash then comes from digestAlgorithm.
-    case Oid.ecPublicKey:
-      return { hash: digest };
+    // id-ecPublicKey names a key, not a signature algorithm: RFC 5754 3.3 and RFC 5753 2.1.1 put
+    // ecdsa-with-SHA* here, and pkijs refuses it (seen in the differential test against pkijs).
     case Oid.rsaEncryption:
       return { hash: digest, padding: 'pkcs1' };
     case Oid.sha256WithRsa:

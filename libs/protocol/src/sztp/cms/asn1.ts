@@ -32,8 +32,21 @@ const UNIVERSAL = {
   set: 17,
 };
 
-/** Parses one element at `start` within `limit`; undefined when malformed. */
-function parseElement(bytes: Uint8Array, start: number, limit: number, depth: number): Asn1 | undefined {
+/** Universal types that may be constructed in DER (X.690 10.2: strings are primitive). */
+const DER_CONSTRUCTED = new Set([8, 11, 16, 17, 29]);
+
+/**
+ * Parses one element at `start` within `limit`; undefined when malformed. With `der`, only the
+ * distinguished encoding (X.690 10.1, 10.2): definite lengths in the fewest octets, primitive
+ * strings, constructed SEQUENCE and SET.
+ */
+function parseElement(
+  bytes: Uint8Array,
+  start: number,
+  limit: number,
+  depth: number,
+  der: boolean,
+): Asn1 | undefined {
   if (depth > MAX_DEPTH || start + 2 > limit) return undefined;
   let pos = start;
   const identifier = bytes[pos++]!;
@@ -50,14 +63,16 @@ function parseElement(bytes: Uint8Array, start: number, limit: number, depth: nu
     }
   }
   if (pos >= limit) return undefined;
+  if (tagClass === 0 && (tagNumber === 16 || tagNumber === 17) && !constructed) return undefined;
+  if (der && tagClass === 0 && constructed && !DER_CONSTRUCTED.has(tagNumber)) return undefined;
   const first = bytes[pos++]!;
   const children: Asn1[] = [];
   if (first === 0x80) {
     // Indefinite length: constructed only, children until the end-of-contents octets.
-    if (!constructed) return undefined;
+    if (!constructed || der) return undefined;
     const contentStart = pos;
     while (!(bytes[pos] === 0 && bytes[pos + 1] === 0)) {
-      const child = parseElement(bytes, pos, limit, depth + 1);
+      const child = parseElement(bytes, pos, limit, depth + 1, der);
       if (child === undefined) return undefined;
       children.push(child);
       pos = child.end;
@@ -79,15 +94,21 @@ function parseElement(bytes: Uint8Array, start: number, limit: number, depth: nu
   if (first & 0x80) {
     const count = first & 0x7f;
     if (count === 0 || count > 4 || pos + count > limit) return undefined;
+    if (der && bytes[pos] === 0) return undefined;
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + bytes[pos++]!;
+    if (der && length < 0x80) return undefined;
   }
   const contentStart = pos;
   const contentEnd = pos + length;
   if (contentEnd > limit) return undefined;
+  // DER BOOLEAN: one octet, 0x00 or 0xFF (X.690 11.1).
+  if (der && tagClass === 0 && tagNumber === UNIVERSAL.boolean) {
+    if (length !== 1 || (bytes[contentStart] !== 0 && bytes[contentStart] !== 0xff)) return undefined;
+  }
   if (constructed) {
     while (pos < contentEnd) {
-      const child = parseElement(bytes, pos, contentEnd, depth + 1);
+      const child = parseElement(bytes, pos, contentEnd, depth + 1, der);
       if (child === undefined) return undefined;
       children.push(child);
       pos = child.end;
@@ -125,7 +146,11 @@ function decodeOid(content: Uint8Array): string | undefined {
 const TIME = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/;
 
 export class Asn1Reader {
-  constructor(private readonly code: SztpVerificationErrorCode) {}
+  /** `der`: refuse encodings other than DER (certificates, RFC 5280 4.1). */
+  constructor(
+    private readonly code: SztpVerificationErrorCode,
+    private readonly options: { readonly der?: boolean } = {},
+  ) {}
 
   fail(what: string): never {
     throw new SztpVerificationError(this.code, `malformed ${what}`);
@@ -133,7 +158,7 @@ export class Asn1Reader {
 
   /** Parses exactly one element spanning all of `bytes`. */
   parse(bytes: Uint8Array, what: string): Asn1 {
-    const element = parseElement(bytes, 0, bytes.length, 0);
+    const element = parseElement(bytes, 0, bytes.length, 0, this.options.der === true);
     if (element === undefined || element.end !== bytes.length) this.fail(what);
     return element;
   }
@@ -245,7 +270,18 @@ export class Asn1Reader {
       number,
       number,
     ];
-    return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    // Date.UTC carries over out-of-range fields (hour 80, 31 February): refuse them instead.
+    if (
+      date.getUTCFullYear() !== year ||
+      date.getUTCMonth() !== month - 1 ||
+      date.getUTCDate() !== day ||
+      date.getUTCHours() !== hour ||
+      date.getUTCMinutes() !== minute ||
+      date.getUTCSeconds() !== second
+    )
+      this.fail(what);
+    return date;
   }
 
   /** Context-specific tag number, or undefined for other classes. */
@@ -263,4 +299,41 @@ export class Asn1Reader {
   raw(node: Asn1): Uint8Array {
     return Uint8Array.from(node.bytes.subarray(node.start, node.end));
   }
+}
+
+function identifierOctets(node: Asn1, constructed: boolean): number[] {
+  const head = (node.tagClass << 6) | (constructed ? 0x20 : 0);
+  if (node.tagNumber < 31) return [head | node.tagNumber];
+  const tail: number[] = [];
+  for (let n = node.tagNumber; n > 0; n = Math.floor(n / 128))
+    tail.unshift((n % 128) | (tail.length ? 0x80 : 0));
+  return [head | 0x1f, ...tail];
+}
+
+function lengthOctets(length: number): number[] {
+  if (length < 0x80) return [length];
+  const out: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n % 256);
+  return [0x80 | out.length, ...out];
+}
+
+function primitiveBytes(node: Asn1): Uint8Array {
+  if (!node.constructed) return node.bytes.subarray(node.contentStart, node.contentEnd);
+  return Buffer.concat(node.children.map(primitiveBytes));
+}
+
+/**
+ * The DER form of a (possibly BER) element: definite lengths in the fewest octets, constructed
+ * strings joined into primitive ones. For comparing values a BER producer may encode differently,
+ * such as a SignerInfo's issuer Name against the certificate's DER one (SET OF order is kept).
+ */
+export function canonicalDer(node: Asn1): Uint8Array {
+  const flatten = node.tagClass === 0 && node.constructed && !DER_CONSTRUCTED.has(node.tagNumber);
+  const constructed = node.constructed && !flatten;
+  const content = constructed ? Buffer.concat(node.children.map(canonicalDer)) : primitiveBytes(node);
+  return Buffer.concat([
+    Uint8Array.from(identifierOctets(node, constructed)),
+    Uint8Array.from(lengthOctets(content.length)),
+    content,
+  ]);
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { SztpVerificationError } from '../errors';
+import { Oid } from '../oids';
 import { Asn1Reader, type Asn1 } from './asn1';
 
 /**
@@ -27,7 +28,9 @@ export interface CertificateInfo {
   readonly authorityKeyIdentifier?: Uint8Array;
 }
 
-const reader: Asn1Reader = new Asn1Reader('malformed-certificate');
+// Certificates and their extension values are DER (RFC 5280 4.1, 4.2): a BER-encoded one is refused
+// (OpenSSL would accept non-minimal lengths; the signature covers the DER a CA wrote).
+const reader: Asn1Reader = new Asn1Reader('malformed-certificate', { der: true });
 
 interface Extensions {
   isCa: boolean;
@@ -39,15 +42,28 @@ interface Extensions {
 function readExtensions(node: Asn1 | undefined): Extensions {
   const result: Extensions = { isCa: false };
   if (node === undefined) return result;
-  const [extensions] = reader.tagged(node, 3, 'extensions');
-  for (const extension of reader.sequence(extensions, 'extensions')) {
+  const wrapped = reader.tagged(node, 3, 'extensions');
+  // RFC 5280 4.1: [3] EXPLICIT Extensions, a SEQUENCE SIZE (1..MAX); 4.2: each extension once.
+  const list = reader.sequence(wrapped[0], 'extensions');
+  if (wrapped.length !== 1 || list.length === 0) reader.fail('extensions');
+  const seen = new Set<string>();
+  for (const extension of list) {
+    // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     const fields = reader.sequence(extension, 'extension');
     const id = reader.oid(fields[0], 'extension id');
+    if (seen.has(id)) reader.fail('extensions (an extension twice)');
+    seen.add(id);
+    if (fields.length === 3) reader.boolean(fields[1], 'extension critical');
+    else if (fields.length !== 2) reader.fail('extension');
     const value = reader.octets(fields[fields.length - 1], 'extension value');
     switch (id) {
       case '2.5.29.19': {
-        const first = reader.sequence(reader.parse(value, 'basicConstraints'), 'basicConstraints')[0];
-        result.isCa = reader.isBoolean(first) && reader.boolean(first, 'basicConstraints cA');
+        // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
+        const items = reader.sequence(reader.parse(value, 'basicConstraints'), 'basicConstraints');
+        let i = 0;
+        result.isCa = reader.isBoolean(items[0]) && reader.boolean(items[i++], 'basicConstraints cA');
+        if (items[i] !== undefined) reader.integerContent(items[i++], 'basicConstraints pathLenConstraint');
+        if (i !== items.length) reader.fail('basicConstraints');
         break;
       }
       case '2.5.29.15': {
@@ -94,6 +110,13 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   const [tbs] = reader.sequence(reader.parse(der, 'certificate'), 'certificate');
   const fields = reader.sequence(tbs, 'tbsCertificate');
   const offset = reader.contextTag(fields[0]) === 0 ? 1 : 0;
+  // version [0] EXPLICIT: v2 (1) or v3 (2); v1 is the DEFAULT and so left out in DER (X.690 11.5).
+  let version = 0;
+  if (offset === 1) {
+    const versionField = reader.tagged(fields[0], 0, 'version');
+    version = reader.smallInteger(versionField[0], 'version');
+    if (versionField.length !== 1 || ![1, 2].includes(version)) reader.fail('version');
+  }
   const serialNode = fields[offset];
   const issuerNode = fields[offset + 2];
   const validity = reader.sequence(fields[offset + 3], 'validity');
@@ -101,13 +124,25 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   if (serialNode === undefined || issuerNode === undefined || subjectNode === undefined)
     reader.fail('tbsCertificate');
   // The key is whole octets (RFC 5480 2.2, RFC 3279): a BIT STRING with no unused bits.
-  const [, subjectPublicKey] = reader.sequence(fields[offset + 5], 'subjectPublicKeyInfo');
+  const [keyAlgorithm, subjectPublicKey] = reader.sequence(fields[offset + 5], 'subjectPublicKeyInfo');
+  // RFC 3279 2.3.1: rsaEncryption takes NULL parameters; RFC 5480 2.1.1: id-ecPublicKey a curve OID.
+  // (OpenSSL accepts either left out; pkijs, in the differential test, neither.)
+  const [keyOid, keyParameters, ...keyRest] = reader.sequence(keyAlgorithm, 'subjectPublicKeyInfo algorithm');
+  const keyType = reader.oid(keyOid, 'subjectPublicKeyInfo algorithm');
+  if (
+    keyRest.length > 0 ||
+    (keyType === Oid.rsaEncryption && !reader.isNull(keyParameters)) ||
+    (keyType === Oid.ecPublicKey && !reader.isOid(keyParameters))
+  )
+    reader.fail('subjectPublicKeyInfo algorithm');
   if (
     reader.bitString(subjectPublicKey, 'subjectPublicKey') &&
     subjectPublicKey!.bytes[subjectPublicKey!.contentStart] !== 0
   )
     reader.fail('subjectPublicKey');
   const extensionsNode = fields.slice(offset + 6).find((n) => reader.contextTag(n) === 3);
+  // RFC 5280 4.1.2.1: a certificate with extensions is v3.
+  if (extensionsNode !== undefined && version !== 2) reader.fail('version (extensions need v3)');
   return {
     der: Uint8Array.from(der),
     x509,

@@ -1,4 +1,4 @@
-import { constants, createHash, verify as nodeVerify } from 'node:crypto';
+import { constants, createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { bytesEqual } from '../binary';
 import { SztpVerificationError } from '../errors';
 import { Oid } from '../oids';
@@ -12,6 +12,7 @@ import {
 } from './algorithms';
 import { Asn1Reader, type Asn1 } from './asn1';
 import { parseCertificate, type CertificateInfo } from './certificate';
+import { namesMatch } from './name';
 import { concat, der, setOfContent, tlv } from './der';
 import { type CmsSigner } from './signer';
 
@@ -167,6 +168,25 @@ function parseAttributes(node: Asn1): NonNullable<ParsedSignerInfo['signedAttrib
   };
 }
 
+/**
+ * A DigestAlgorithmIdentifier: the OID, and for the SHA-2 digests no parameters or NULL (RFC 5754
+ * section 2), nothing else.
+ */
+function readDigestAlgorithm(node: Asn1 | undefined): string {
+  const [oid, parameters, ...rest] = reader.sequence(node, 'digestAlgorithm');
+  const name = reader.oid(oid, 'digestAlgorithm');
+  if (rest.length > 0) reader.fail('digestAlgorithm');
+  if (parameters !== undefined && digestNameForOid(name) !== undefined) {
+    if (
+      !reader.isNull(parameters) ||
+      parameters.constructed ||
+      parameters.contentEnd !== parameters.contentStart
+    )
+      reader.fail('digestAlgorithm parameters');
+  }
+  return name;
+}
+
 function parseSignerInfo(node: Asn1): ParsedSignerInfo {
   const fields = reader.sequence(node, 'SignerInfo');
   const version = reader.smallInteger(fields[0], 'SignerInfo version');
@@ -174,20 +194,23 @@ function parseSignerInfo(node: Asn1): ParsedSignerInfo {
   if (version === 1) {
     const [issuer, serial] = reader.sequence(fields[1], 'IssuerAndSerialNumber');
     if (issuer === undefined) reader.fail('IssuerAndSerialNumber');
+    reader.sequence(issuer, 'IssuerAndSerialNumber issuer');
     sid = { issuer: reader.raw(issuer), serialNumber: reader.integerContent(serial, 'serialNumber') };
   } else if (version === 3 && reader.contextTag(fields[1]) === 0) {
     sid = { subjectKeyIdentifier: reader.primitiveContent(fields[1], 'subjectKeyIdentifier') };
   } else {
     reader.fail('SignerInfo sid');
   }
-  const digestAlgorithm = reader.oid(reader.sequence(fields[2], 'digestAlgorithm')[0], 'digestAlgorithm');
+  const digestAlgorithm = readDigestAlgorithm(fields[2]);
   let index = 3;
   const signedAttributes =
     reader.contextTag(fields[index]) === 0 ? parseAttributes(fields[index++]!) : undefined;
   const [signatureOid, signatureParameters] = reader.sequence(fields[index++], 'signatureAlgorithm');
   const signatureAlgorithm = reader.oid(signatureOid, 'signatureAlgorithm');
   const signature = reader.octets(fields[index++], 'signature');
-  if (fields.slice(index).some((f) => reader.contextTag(f) !== 1)) reader.fail('SignerInfo');
+  // unsignedAttrs [1], once at most; nothing else follows (RFC 5652 5.3 has no extension marker).
+  if (reader.contextTag(fields[index]) === 1) index++;
+  if (fields.length !== index) reader.fail('SignerInfo');
   return {
     sid,
     digestAlgorithm,
@@ -212,10 +235,9 @@ export function parseSignedDataContent(content: Asn1): ParsedSignedData {
   // RFC 5652 5.1 allows 1, 3, 4, 5 (Go's pkcs7 writes 1 whatever the content type, so no stricter).
   if (![1, 3, 4, 5].includes(reader.smallInteger(fields[0], 'SignedData version')))
     reader.fail('SignedData version');
-  for (const algorithm of reader.set(fields[1], 'digestAlgorithms')) {
-    reader.oid(reader.sequence(algorithm, 'digestAlgorithm')[0], 'digestAlgorithm');
-  }
+  for (const algorithm of reader.set(fields[1], 'digestAlgorithms')) readDigestAlgorithm(algorithm);
   const encap = reader.sequence(fields[2], 'EncapsulatedContentInfo');
+  if (encap.length > 2) reader.fail('EncapsulatedContentInfo');
   const eContentType = reader.oid(encap[0], 'eContentType');
   const eContent =
     encap[1] === undefined ? undefined : reader.octets(reader.tagged(encap[1], 0, 'eContent')[0], 'eContent');
@@ -245,7 +267,9 @@ function matchesSid(sid: ParsedSignerInfo['sid'], certificate: CertificateInfo):
       bytesEqual(certificate.subjectKeyIdentifier, sid.subjectKeyIdentifier)
     );
   }
-  return bytesEqual(sid.issuer, certificate.issuer) && bytesEqual(sid.serialNumber, certificate.serialNumber);
+  // Names as RFC 5280 7.1 compares them (another string type or BER lengths in the SignedData
+  // still name the same issuer), serial numbers by value.
+  return bytesEqual(sid.serialNumber, certificate.serialNumber) && namesMatch(sid.issuer, certificate.issuer);
 }
 
 /** Finds the certificate a SignerInfo names among the candidates. */
@@ -311,15 +335,34 @@ export function verifySignerInfo(
     signedBytes = content;
   }
   const parameters = verifyParameters(digest, signerInfo.signatureAlgorithm, signerInfo.signatureParameters);
+  // The signature algorithm must be one for the certificate's key: node:crypto would otherwise
+  // verify an RSA signature labelled ecdsa-with-SHA256 with the RSA key (found by the differential
+  // test against pkijs).
+  let publicKey: KeyObject;
+  try {
+    publicKey = certificate.x509.publicKey;
+  } catch {
+    // OpenSSL decodes the key on first use: a damaged one surfaces here.
+    throw new SztpVerificationError('malformed-certificate', 'the signer certificate key does not decode');
+  }
+  const keyType = publicKey.asymmetricKeyType;
+  const expected =
+    parameters.hash === null ? ['ed25519'] : parameters.padding === undefined ? ['ec'] : ['rsa', 'rsa-pss'];
+  if (keyType === undefined || !expected.includes(keyType)) {
+    throw new SztpVerificationError(
+      'bad-signature',
+      `signature algorithm ${signerInfo.signatureAlgorithm} does not fit the signer's ${keyType ?? 'unknown'} key`,
+    );
+  }
   let valid: boolean;
   try {
     valid = nodeVerify(
       parameters.hash,
       signedBytes,
       parameters.padding === undefined
-        ? { key: certificate.x509.publicKey, dsaEncoding: 'der' }
+        ? { key: publicKey, dsaEncoding: 'der' }
         : {
-            key: certificate.x509.publicKey,
+            key: publicKey,
             padding:
               parameters.padding === 'pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
             ...(parameters.saltLength !== undefined ? { saltLength: parameters.saltLength } : {}),
