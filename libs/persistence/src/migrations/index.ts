@@ -15,6 +15,7 @@ import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-f
 import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
 import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
+import { AddOwnerCaImport1797500000001 } from './1797500000001-add-owner-ca-import';
 import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
 /**
@@ -41,5 +42,6 @@ export const MIGRATIONS = [
   RvRegistrationVoucherExtension1797300000000,
   DeviceLifecycleOperations1797300001000,
   AddCertificateRenewal1797500000000,
+  AddOwnerCaImport1797500000001,
   CreateDeviceEvent1797600000000,
 ];
