@@ -12,7 +12,7 @@ import {
   TenantEntity,
   tenantSettings,
 } from '@ztp/persistence';
-import { csrAttributes, type KeySpec, parseCsr, type ParsedCsr, PkiError } from '@ztp/pki';
+import { csrAttributes, type KeySpec, parseCsr, type ParsedCsr, pemToDerAll, PkiError } from '@ztp/pki';
 import { APP_CONFIG, CLOCK, type Clock, isUuid, type PresentedClientCertificate } from '@ztp/platform';
 import { WebhookEvents } from '@ztp/queue';
 import { DataSource } from 'typeorm';
@@ -79,7 +79,10 @@ export class EstService {
 
   /** The owner CA's certificate(s), for cacerts. */
   async caCertificates(ownerTenantId: string): Promise<Uint8Array[]> {
-    return [await this.ca.caCertificate(ownerTenantId)];
+    const ca = await this.ca.caCertificate(ownerTenantId);
+    // An owner's own issuing CA comes with the chain up to its corporate root (RFC 7030 4.1.3).
+    const row = await this.dataSource.getRepository(OwnerCaEntity).findOneBy({ ownerTenantId });
+    return [ca, ...(row?.chainPem ? pemToDerAll(row.chainPem) : [])];
   }
 
   async csrAttributes(ownerTenantId: string): Promise<Uint8Array> {

@@ -33,6 +33,20 @@ const createCaSchema = z.strictObject({
 
 const updateCaSchema = z.strictObject({ allowServerKeygen: z.boolean() });
 
+const requestCaSchema = z.strictObject({
+  spec: z.enum(KEY_SPECS).default('P-256'),
+  commonName: z.string().min(1).max(64),
+  organization: z.string().min(1).max(64).optional(),
+});
+
+const importCaSchema = z.strictObject({
+  chainPem: z
+    .string()
+    .min(1)
+    .max(256 * 1024)
+    .describe('the CA certificate the corporate root signed, then the chain above it up to that root (PEM)'),
+});
+
 const deviceCaSchema = z.strictObject({
   name: z.string().min(1).max(100),
   certificatePem: z
@@ -60,6 +74,40 @@ export class OwnerCaController {
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<OwnerCaView> {
     const input = parseRequest(createCaSchema, body);
     return ownerCaView((await this.cas.create(tenantIdOf(principal), input, principal.actor)).ca);
+  }
+
+  @Post('ca/csr')
+  @HttpCode(200)
+  @RequireRoles('onboarding:admin')
+  @ApiOperation({
+    summary:
+      'Bring your own issuing CA: makes its key in custody and returns the CSR for your corporate root',
+    description:
+      'Only while the owner has no CA. Sign the CSR as a CA certificate (basicConstraints cA, keyCertSign) ' +
+      'and import it with POST /v1/onboarding/ca/import; a new request replaces a pending one.',
+  })
+  @ApiBody({ schema: openApiSchema(requestCaSchema) })
+  @ApiOkResponse({ description: 'The CSR (PEM)' })
+  async requestCa(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ csrPem: string }> {
+    return this.cas.requestCa(tenantIdOf(principal), parseRequest(requestCaSchema, body), principal.actor);
+  }
+
+  @Post('ca/import')
+  @HttpCode(200)
+  @RequireRoles('onboarding:admin')
+  @ApiOperation({
+    summary: 'Imports the issuing CA certificate signed by your corporate root (with the chain up to it)',
+    description:
+      'It must be for the key of the pending CSR, a CA, valid now, and chain to the last certificate given.',
+  })
+  @ApiBody({ schema: openApiSchema(importCaSchema) })
+  @ApiOkResponse({ description: 'The owner CA' })
+  async importCa(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<OwnerCaView> {
+    const { chainPem } = parseRequest(importCaSchema, body);
+    return ownerCaView(await this.cas.importCa(tenantIdOf(principal), chainPem, principal.actor));
   }
 
   @Get('ca')

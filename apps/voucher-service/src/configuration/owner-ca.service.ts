@@ -1,9 +1,18 @@
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
-import { OwnerCaEntity, OwnerCaStore, OwnerDeviceCaEntity } from '@ztp/persistence';
+import { OwnerCaEntity, OwnerCaRequestEntity, OwnerCaStore, OwnerDeviceCaEntity } from '@ztp/persistence';
 import { type Clock, CLOCK, isUuid, KEY_CUSTODY } from '@ztp/platform';
-import { certificateFingerprint, derToPem, type KeyCustody, type KeySpec, pemToDer } from '@ztp/pki';
+import {
+  certificateFingerprint,
+  createCsr,
+  derToPem,
+  type KeyCustody,
+  type KeySpec,
+  pemToDer,
+  pemToDerAll,
+  validateChain,
+} from '@ztp/pki';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
 import { configurationProblem } from './configuration-problems';
@@ -17,6 +26,8 @@ export interface OwnerCaView {
   notBefore: string;
   notAfter: string;
   certificatePem: string;
+  /** Imported CAs: the chain above it up to the owner's root (PEM); null for a root made here. */
+  chainPem: string | null;
   createdAt: string;
 }
 
@@ -39,6 +50,7 @@ export function ownerCaView(row: OwnerCaEntity): OwnerCaView {
     notBefore: new Date(certificate.validFrom).toISOString(),
     notAfter: new Date(certificate.validTo).toISOString(),
     certificatePem: derToPem(row.certificate),
+    chainPem: row.chainPem,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -69,10 +81,14 @@ export class OwnerCaService {
     private readonly dataSource: DataSource,
     private readonly owners: OwnerTenants,
     private readonly audit: LedgerAudit,
-    @Inject(KEY_CUSTODY) custody: KeyCustody,
-    @Inject(CLOCK) clock: Clock,
+    @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.store = new OwnerCaStore(dataSource, custody, () => clock.now());
+  }
+
+  private now(): Date {
+    return this.clock.now();
   }
 
   async create(
@@ -184,4 +200,139 @@ export class OwnerCaService {
       });
     });
   }
+
+  /**
+   * Bring your own issuing CA, step 1: a key in custody and its CSR (PEM) for the owner's corporate
+   * root to sign. Only while the owner has no CA; a new request replaces a pending one (its key is
+   * destroyed).
+   */
+  async requestCa(
+    tenantId: string,
+    input: { spec: KeySpec; commonName: string; organization?: string },
+    actor: string,
+  ): Promise<{ csrPem: string }> {
+    await this.owners.require(tenantId);
+    if (await this.store.find(tenantId))
+      throw configurationProblem(409, 'owner-ca-exists', 'The owner has a CA', 'the owner already has a CA');
+    const keyId = `owner-ca:${tenantId}:${randomBytes(6).toString('hex')}`;
+    await this.custody.generateKey({ keyId, spec: input.spec, purpose: `owner-ca:${tenantId}` });
+    const csr = await createCsr({
+      signer: await this.custody.signer(keyId),
+      subject: {
+        ...(input.organization ? { organization: input.organization } : {}),
+        commonName: input.commonName,
+      },
+    });
+    const previous = await this.dataSource
+      .getRepository(OwnerCaRequestEntity)
+      .findOneBy({ ownerTenantId: tenantId });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(OwnerCaRequestEntity).delete({ ownerTenantId: tenantId });
+      await manager.getRepository(OwnerCaRequestEntity).insert({
+        ownerTenantId: tenantId,
+        custodyKeyId: keyId,
+        spec: input.spec,
+        csr: Buffer.from(csr),
+      });
+      await this.audit.record(manager, {
+        tenantId,
+        eventType: 'onboarding.owner-ca-requested',
+        subject: `owner-ca:${tenantId}`,
+        actor,
+        data: { spec: input.spec, commonName: input.commonName },
+      });
+    });
+    if (previous) await this.custody.destroyKey(previous.custodyKeyId);
+    return { csrPem: derToPem(csr, 'CERTIFICATE REQUEST') };
+  }
+
+  /**
+   * Step 2: the CA certificate the corporate root signed, followed by the chain up to that root.
+   * It must be for the pending key, a CA allowed to sign certificates, valid now, and chain to the
+   * last (self-signed) certificate given.
+   */
+  async importCa(tenantId: string, chainPem: string, actor: string): Promise<OwnerCaEntity> {
+    await this.owners.require(tenantId);
+    const request = await this.dataSource
+      .getRepository(OwnerCaRequestEntity)
+      .findOneBy({ ownerTenantId: tenantId });
+    if (!request)
+      throw configurationProblem(
+        409,
+        'no-ca-request',
+        'No pending CA request',
+        'POST /v1/onboarding/ca/csr first',
+      );
+    let chain: Uint8Array[];
+    try {
+      chain = pemToDerAll(chainPem);
+      chain.forEach((der) => new X509Certificate(der));
+    } catch {
+      chain = [];
+    }
+    if (chain.length < 2)
+      throw configurationProblem(
+        400,
+        'bad-certificate',
+        'Bad certificate',
+        'give the CA certificate and the chain above it up to the root, as PEM',
+      );
+    const [leaf, ...above] = chain as [Uint8Array, ...Uint8Array[]];
+    const pending = (await this.custody.describeKey(request.custodyKeyId)).publicKeySpki;
+    if (
+      !Buffer.from(pending).equals(
+        new X509Certificate(leaf).publicKey.export({ type: 'spki', format: 'der' }),
+      )
+    )
+      throw configurationProblem(
+        400,
+        'wrong-key',
+        'Not for the pending key',
+        'the certificate is not for the key of the CSR',
+      );
+    try {
+      validateChain(chain, [above[above.length - 1]!], {
+        at: this.now(),
+        leafKeyUsage: ['keyCertSign'],
+      });
+    } catch (err) {
+      throw configurationProblem(400, 'bad-chain', 'Chain does not validate', (err as Error).message);
+    }
+    if (!readCaFlag(leaf))
+      throw configurationProblem(
+        400,
+        'not-a-ca',
+        'Not a CA certificate',
+        'the certificate must have basicConstraints cA',
+      );
+    const certificate = new X509Certificate(leaf);
+    const row = await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(OwnerCaRequestEntity).delete({ ownerTenantId: tenantId });
+      const saved = await manager.getRepository(OwnerCaEntity).save({
+        ownerTenantId: tenantId,
+        custodyKeyId: request.custodyKeyId,
+        spec: request.spec,
+        subject: certificate.subject.replace(/\n/g, ', '),
+        certificate: Buffer.from(leaf),
+        chainPem: above.map((der) => derToPem(der)).join(''),
+        allowServerKeygen: false,
+      });
+      await this.audit.record(manager, {
+        tenantId,
+        eventType: 'onboarding.owner-ca-imported',
+        subject: `owner-ca:${tenantId}`,
+        actor,
+        data: {
+          fingerprint: certificateFingerprint(leaf),
+          root: certificateFingerprint(above[above.length - 1]!),
+        },
+      });
+      return saved;
+    });
+    return row;
+  }
+}
+
+function readCaFlag(der: Uint8Array): boolean {
+  return new X509Certificate(der).ca;
 }

@@ -30,6 +30,7 @@ import {
   IssuedCertificateEntity,
   OwnerCaCrlEntity,
   OwnerCaEntity,
+  OwnerCaRequestEntity,
   OwnerDeviceCaEntity,
   To2SessionEntity,
 } from '../onboarding';
@@ -74,6 +75,7 @@ export const ENTITIES = [
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
   EstEnrollmentTokenEntity,
+  OwnerCaRequestEntity,
   DeviceEventEntity,
 ];
 

@@ -19,6 +19,7 @@ import { SztpDeviceLifecycle1797300002000 } from './1797300002000-sztp-device-li
 import { RvRegistrationNoEntries1797300003000 } from './1797300003000-rv-registration-no-entries';
 import { OwnerKeyKind1797400000000 } from './1797400000000-owner-key-kind';
 import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
+import { AddOwnerCaImport1797500000001 } from './1797500000001-add-owner-ca-import';
 import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
 /**
@@ -49,5 +50,6 @@ export const MIGRATIONS = [
   RvRegistrationNoEntries1797300003000,
   OwnerKeyKind1797400000000,
   AddCertificateRenewal1797500000000,
+  AddOwnerCaImport1797500000001,
   CreateDeviceEvent1797600000000,
 ];

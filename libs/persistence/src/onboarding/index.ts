@@ -8,6 +8,7 @@ export * from './device-upload.entity';
 export * from './issued-certificate.entity';
 export * from './est-enrollment-token.entity';
 export * from './owner-ca.entity';
+export * from './owner-ca-request.entity';
 export * from './owner-ca-crl.entity';
 export * from './owner-device-ca.entity';
 export * from './to2-session.entity';

@@ -3,7 +3,8 @@ import { TenantEntity } from '../ledger/tenant.entity';
 
 /**
  * An owner tenant's certification authority for operational device certificates (fdo.csr). The
- * private key stays in key custody under `custodyKeyId`; `certificate` is the self-signed root.
+ * private key stays in key custody under `custodyKeyId`; `certificate` is the self-signed root,
+ * or the owner's own issuing CA signed by its corporate root (imported, `chainPem` above it).
  */
 @Check(
   'owner_ca_spec_check',
@@ -28,6 +29,10 @@ export class OwnerCaEntity {
   /** DER. */
   @Column({ type: 'bytea' })
   certificate!: Buffer;
+
+  /** For an imported CA: the certificates above it up to the owner's root (PEM); null for our own root. */
+  @Column({ name: 'chain_pem', type: 'text', nullable: true })
+  chainPem!: string | null;
 
   /**
    * fdo.csr serverkeygen: the owner generates the device's operational key and sends it in the
