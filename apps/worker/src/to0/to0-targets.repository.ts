@@ -23,6 +23,26 @@ const ELIGIBLE_WHERE = `
 const ELIGIBLE = `${ELIGIBLE_FROM} ${ELIGIBLE_WHERE}`;
 
 /**
+ * Why TO0 does not apply to the voucher of state `s` (the first condition of ELIGIBLE it fails), in
+ * words for the owner: kept in `last_error` of a stopped state, so GET /v1/devices/{id} says why the
+ * device cannot find its owner instead of a bare "stopped".
+ */
+const STOP_REASON = `(
+  SELECT CASE
+      WHEN v.status <> 'active' THEN 'the voucher is ' || v.status || ' here'
+      WHEN t.kind IS DISTINCT FROM 'owner' THEN
+        'the voucher is held by a ' || coalesce(t.kind, 'missing') || ' tenant; TO0 runs for owner tenants'
+      WHEN d.lifecycle = 'onboarded' THEN
+        'the device has onboarded and the owner''s re-onboarding policy is not same-owner'
+      WHEN d.lifecycle <> 'owned' THEN 'the device is ' || d.lifecycle
+      WHEN jsonb_typeof(t.settings -> 'ownerOnboarding') IS DISTINCT FROM 'array'
+           OR jsonb_array_length(t.settings -> 'ownerOnboarding') = 0 THEN
+        'the holder has no owner onboarding address (settings.ownerOnboarding): TO0 would tell the device nowhere to run TO2'
+    END
+    FROM voucher v LEFT JOIN tenant t ON t.id = v.holder_tenant_id JOIN device d ON d.id = v.device_id
+   WHERE v.id = s.voucher_id)`;
+
+/**
  * What a registration is made for: holder, owner key, owner addresses and requested lifetime.
  * A state whose digest differs was made for something else and is due again at once.
  */
@@ -65,7 +85,8 @@ export class To0TargetsRepository {
   async stopIneligible(): Promise<number> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [, stopped]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now()
+      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now(),
+              last_error = ${STOP_REASON}, last_error_code = NULL
         WHERE s.status <> 'stopped'
           AND NOT EXISTS (SELECT 1 ${ELIGIBLE} AND v.id = s.voucher_id)`,
     );
@@ -119,8 +140,9 @@ export class To0TargetsRepository {
   /** Marks every state of the voucher stopped. */
   async stop(voucherId: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE to0_state SET status = 'stopped', next_attempt_at = NULL, updated_at = now()
-        WHERE voucher_id = $1 AND status <> 'stopped'`,
+      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now(),
+              last_error = ${STOP_REASON}, last_error_code = NULL
+        WHERE s.voucher_id = $1 AND s.status <> 'stopped'`,
       [voucherId],
     );
   }
