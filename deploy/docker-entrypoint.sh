@@ -12,8 +12,12 @@ case "${APP:-}" in
     # Not --silent: npm then hides its own errors too (such as a missing script).
     exec npm run migrate -- "$@"
     ;;
+  bootstrap)
+    # One-shot: migrations, then the first operator key and trusted keys from BOOTSTRAP_* (idempotent).
+    exec npm run bootstrap -- "$@"
+    ;;
   *)
-    echo "APP must be one of: rendezvous, voucher-service, owner-onboarding, worker, migrate (got '${APP:-}')" >&2
+    echo "APP must be one of: rendezvous, voucher-service, owner-onboarding, worker, migrate, bootstrap (got '${APP:-}')" >&2
     exit 64
     ;;
 esac

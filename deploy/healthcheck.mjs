@@ -12,8 +12,8 @@ const TIMEOUT_MS = 4000;
 const app = process.env.APP ?? '';
 const target = HTTP_APPS[app];
 if (target === undefined) {
-  // The migrate job serves no HTTP: while its process runs it counts as healthy.
-  // docker-compose.yml disables this check for it rather than rely on it.
+  // The migrate and bootstrap jobs serve no HTTP: while their process runs they count as healthy.
+  // docker-compose.yml disables this check for them rather than rely on it.
   console.log(`no HTTP health endpoint for APP=${app}`);
   process.exit(0);
 }

@@ -348,7 +348,7 @@ describe(`voucher ledger end to end on npm start (${process.env['DATABASE_URL'] 
 
   it('imports 10,000 vouchers in one request; one bad voucher in a batch fails it all, naming its index', async () => {
     const reseller = keys['e2e-reseller']!;
-    const [ownerKey] = (await call(reseller, 'GET', '/v1/owner-keys')).body;
+    const [ownerKey] = (await call(reseller, 'GET', '/v1/owner-keys')).body.items;
     const { createPublicKey } = await import('node:crypto');
     const vouchers = await resellerVouchers(10_000, createPublicKey(ownerKey.publicKeyPem));
     const held = async () => (await call(reseller, 'GET', '/v1/vouchers?limit=500')).body.items.length;

@@ -6,10 +6,17 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '@ztp/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { interpolate, MissingVariableError, requiredVariables } from './compose-interpolation';
+import {
+  interpolate,
+  MissingVariableError,
+  parseEnvFile,
+  referencedVariables,
+  requiredVariables,
+} from './compose-interpolation';
 import {
   arr,
   DEPLOY_DIR,
+  envExampleSections,
   HTTP_APPS,
   KNOWN_VARIABLES,
   obj,
@@ -24,18 +31,32 @@ const COMPOSE_FILE = 'deploy/docker-compose.yml';
 const compose = obj(readYaml(COMPOSE_FILE), COMPOSE_FILE);
 const services = obj(compose['services'], 'services');
 const service = (name: string) => obj(services[name], `services.${name}`);
-const ZTP_SERVICES = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate'];
+const ZTP_SERVICES = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate', 'bootstrap'];
 const MASTER_KEY = randomBytes(32).toString('base64');
 const RENDEZVOUS_URL = 'https://rv.example.net';
-/** What an operator must put in deploy/.env: the file has no default for either. */
-const REQUIRED = { KEY_CUSTODY_MASTER_KEY: MASTER_KEY, RENDEZVOUS_PUBLIC_URL: RENDEZVOUS_URL };
+const OWNER_ONBOARDING_URL = 'https://owner.example.net';
+/** What an operator must put in deploy/.env: the file has no default for these. */
+const REQUIRED = {
+  KEY_CUSTODY_MASTER_KEY: MASTER_KEY,
+  RENDEZVOUS_PUBLIC_URL: RENDEZVOUS_URL,
+  OWNER_ONBOARDING_PUBLIC_URL: OWNER_ONBOARDING_URL,
+};
 
-/** A service's environment as the container receives it, with only the required variables supplied. */
+/**
+ * A service's environment as the container receives it from deploy/.env (`env`, with only the
+ * required variables by default): compose interpolates `environment` from it, and env_file passes
+ * every variable of it too, with `environment` winning where both name one.
+ */
 function resolvedEnvironment(name: string, env: Record<string, string> = REQUIRED) {
   const raw = obj(service(name)['environment'], `${name}.environment`);
-  return Object.fromEntries(
-    Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), env)]),
+  const envFiles = arr(service(name)['env_file'], `${name}.env_file`).map((entry) =>
+    str(obj(entry, 'env_file')['path'], 'env_file.path'),
   );
+  expect(envFiles, `${name} reads deploy/.env`).toEqual(['.env']);
+  return {
+    ...env,
+    ...Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), env)])),
+  };
 }
 
 function durationSeconds(value: string): number {
@@ -111,6 +132,49 @@ describe('deploy/docker-compose.yml', () => {
     }
   });
 
+  it('lets deploy/.env set every variable of .env.example, for every ZTP service', () => {
+    const variables = envExampleSections().flatMap((section) => section.variables);
+    expect(variables.length).toBeGreaterThan(50);
+    for (const name of ZTP_SERVICES) {
+      for (const variable of variables) {
+        const value = `value-of-${variable}`;
+        expect(
+          resolvedEnvironment(name, { ...REQUIRED, [variable]: value })[variable],
+          `${name} ${variable}`,
+        ).toBe(value);
+      }
+    }
+  });
+
+  it('starts every service with .env.example itself as deploy/.env (plus the required values)', () => {
+    const example = parseEnvFile(readText('.env.example'));
+    for (const name of ZTP_SERVICES) {
+      const env = resolvedEnvironment(name, { ...example, ...REQUIRED, NODE_ENV: 'production' });
+      const config = loadConfig(env);
+      expect(config.apps.ownerOnboarding.publicUrl).toBe(OWNER_ONBOARDING_URL);
+      expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://ztp:ztp@postgres:5432/ztp' });
+    }
+  });
+
+  it('interpolates only variables of .env.example, plus its own (bundled Postgres, image)', () => {
+    const own = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'ZTP_IMAGE']);
+    const referenced = new Set(referencedVariables(readText(COMPOSE_FILE).replace(/^\s*#.*$/gm, '')));
+    const unknown = [...referenced].filter((name) => !KNOWN_VARIABLES.has(name) && !own.has(name));
+    expect(unknown).toEqual([]);
+  });
+
+  it('publishes each app on the port deploy/.env gives it', () => {
+    for (const app of HTTP_APPS) {
+      const ports = arr(service(app.name)['ports'], 'ports').map((p) =>
+        interpolate(String(p), { ...REQUIRED, [app.portVariable]: '9443' }),
+      );
+      expect(ports).toEqual(['9443:9443']);
+      expect(
+        resolvedEnvironment(app.name, { ...REQUIRED, [app.portVariable]: '9443' })[app.portVariable],
+      ).toBe('9443');
+    }
+  });
+
   it('refuses to start without a master key instead of inventing one', () => {
     const raw = str(obj(service('migrate')['environment'], 'env')['KEY_CUSTODY_MASTER_KEY'], 'key');
     expect(requiredVariables(raw)).toEqual(['KEY_CUSTODY_MASTER_KEY']);
@@ -133,15 +197,17 @@ describe('deploy/docker-compose.yml', () => {
       const env = resolvedEnvironment(app.name);
       expect(Number(env[app.portVariable])).toBe(app.defaultPort);
       expect(loadConfig(env).apps[configKey(app.name)].port).toBe(app.defaultPort);
-      expect(arr(definition['ports'], `${app.name}.ports`)).toEqual([
-        `${app.defaultPort}:${app.defaultPort}`,
-      ]);
+      expect(
+        arr(definition['ports'], `${app.name}.ports`).map((p) => interpolate(String(p), REQUIRED)),
+      ).toEqual([`${app.defaultPort}:${app.defaultPort}`]);
       const healthcheck = obj(definition['healthcheck'], `${app.name}.healthcheck`);
       expect(healthcheck['test']).toEqual(['CMD', 'node', '/usr/local/lib/ztp/healthcheck.mjs']);
       expect(durationSeconds(str(healthcheck['start_period'], 'start_period'))).toBeGreaterThanOrEqual(30);
     }
-    expect(service('migrate')['ports'], 'migrate listens on nothing').toBeUndefined();
-    expect(service('migrate')['healthcheck']).toEqual({ disable: true });
+    for (const name of ['migrate', 'bootstrap']) {
+      expect(service(name)['ports'], `${name} listens on nothing`).toBeUndefined();
+      expect(service(name)['healthcheck']).toEqual({ disable: true });
+    }
     // The worker's probes and metrics on WORKER_PORT.
     expect(loadConfig(resolvedEnvironment('worker')).http.workerPort).toBe(8043);
     expect(service('worker')['ports']).toEqual(['8043:8043']);
@@ -157,11 +223,16 @@ describe('deploy/docker-compose.yml', () => {
       expect(service(name)['depends_on'], name).toEqual({
         postgres: { condition: 'service_healthy' },
         redis: { condition: 'service_healthy' },
-        migrate: { condition: 'service_completed_successfully' },
+        bootstrap: { condition: 'service_completed_successfully' },
       });
     }
     expect(service('migrate')['depends_on']).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(service('bootstrap')['depends_on']).toEqual({
+      postgres: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
+    });
     expect(service('migrate')['restart']).toBe('no');
+    expect(service('bootstrap')['restart']).toBe('no');
   });
 
   it('runs read-only with /tmp writable and lets the apps finish their graceful stop', () => {
@@ -226,7 +297,7 @@ describe.skipIf(cli === undefined)(
       }
     });
 
-    it('rejects the file when KEY_CUSTODY_MASTER_KEY or RENDEZVOUS_PUBLIC_URL is not set', () => {
+    it('rejects the file when KEY_CUSTODY_MASTER_KEY or a device-facing public URL is not set', () => {
       for (const missing of Object.keys(REQUIRED)) {
         const result = runConfig(
           Object.fromEntries(Object.entries(REQUIRED).filter(([name]) => name !== missing)),

@@ -54,7 +54,11 @@ describe('deploy/docker-entrypoint.sh', () => {
       join(appDir, 'migrate.mjs'),
       'console.log(JSON.stringify({ migrate: process.argv.slice(2) }));\n',
     );
-    const scripts = { migrate: 'node migrate.mjs' };
+    writeFileSync(
+      join(appDir, 'bootstrap.mjs'),
+      'console.log(JSON.stringify({ bootstrap: process.argv.slice(2) }));\n',
+    );
+    const scripts = { migrate: 'node migrate.mjs', bootstrap: 'node bootstrap.mjs' };
     writeFileSync(join(appDir, 'package.json'), JSON.stringify({ type: 'module', scripts }));
   });
   afterAll(() => rmSync(appDir, { recursive: true, force: true }));
@@ -76,7 +80,7 @@ describe('deploy/docker-entrypoint.sh', () => {
   });
 
   it('starts entry points that exist in the repository', () => {
-    for (const app of ALL_APPS.filter((name) => name !== 'migrate')) {
+    for (const app of ALL_APPS.filter((name) => name !== 'migrate' && name !== 'bootstrap')) {
       expect(repoPathExists(`apps/${app}/src/main.ts`), `apps/${app}/src/main.ts`).toBe(true);
     }
   });
@@ -104,6 +108,15 @@ describe('deploy/docker-entrypoint.sh', () => {
     const result = await run('sh', [ENTRYPOINT, '--dry'], { cwd: appDir, env: entrypointEnv('migrate') });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ migrate: ['--dry'] });
+  });
+
+  it('runs the bootstrap npm script (migrations, then the first operator key) for APP=bootstrap', async () => {
+    const result = await run('sh', [ENTRYPOINT], { cwd: appDir, env: entrypointEnv('bootstrap') });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ bootstrap: [] });
+    const packageJson = JSON.parse(readText('package.json')) as { scripts: Record<string, string> };
+    expect(packageJson.scripts['bootstrap']).toContain('libs/auth/src/cli/bootstrap.ts');
+    expect(repoPathExists('libs/auth/src/cli/bootstrap.ts')).toBe(true);
   });
 
   it.each([['nonsense'], [undefined]])(
@@ -159,11 +172,13 @@ describe('deploy/healthcheck.mjs', () => {
     expect(result.code).toBe(1);
   });
 
-  it('has no HTTP check for the migration', async () => {
+  it('has no HTTP check for the migration and bootstrap jobs', async () => {
     requested.length = 0;
-    const result = await check({ APP: 'migrate', RENDEZVOUS_PORT: String(port) });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('no HTTP health endpoint');
+    for (const app of ['migrate', 'bootstrap']) {
+      const result = await check({ APP: app, RENDEZVOUS_PORT: String(port) });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('no HTTP health endpoint');
+    }
     expect(requested).toEqual([]);
   });
 

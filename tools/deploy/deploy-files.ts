@@ -36,8 +36,51 @@ export const HTTP_APPS: readonly HttpApp[] = [
   httpApp('owner-onboarding', 'OWNER_ONBOARDING'),
 ];
 
-/** Every value APP may take: the HTTP apps, the queue worker and the one-shot migration. */
-export const ALL_APPS = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate'] as const;
+/** Every value APP may take: the HTTP apps, the queue worker, the one-shot migration and bootstrap. */
+export const ALL_APPS = [...HTTP_APPS.map((app) => app.name), 'worker', 'migrate', 'bootstrap'] as const;
+
+/**
+ * The Helm values key of a .env.example section: its title without the parenthesis, camelCased
+ * ("key custody" -> keyCustody, "automatic TO0 (worker)" -> automaticTo0).
+ */
+export function envGroupKey(title: string): string {
+  const words = title
+    .replace(/\(.*\)/, '')
+    .trim()
+    .toLowerCase()
+    .split(/\s+/);
+  return words.map((word, index) => (index === 0 ? word : word[0]?.toUpperCase() + word.slice(1))).join('');
+}
+
+/** Variables the chart sets from its own values (apps.<app>, config.*, secrets.*), not from env.*. */
+export const HELM_MODELED_VARIABLES: ReadonlySet<string> = new Set([
+  'RENDEZVOUS_PORT',
+  'VOUCHER_SERVICE_PORT',
+  'OWNER_ONBOARDING_PORT',
+  'WORKER_PORT',
+  'RENDEZVOUS_PUBLIC_URL',
+  'VOUCHER_SERVICE_PUBLIC_URL',
+  'OWNER_ONBOARDING_PUBLIC_URL',
+  'LOG_LEVEL',
+  'QUEUE_PREFIX',
+  'MAX_BODY_BYTES',
+  'SHUTDOWN_TIMEOUT_MS',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'KEY_CUSTODY_MASTER_KEY',
+]);
+
+/** The sections of .env.example ("# --- storage ---") with the variables each documents, in order. */
+export function envExampleSections(): { title: string; variables: string[] }[] {
+  const sections: { title: string; variables: string[] }[] = [];
+  for (const line of readText('.env.example').split('\n')) {
+    const heading = /^# --- (.+?) -+$/.exec(line);
+    if (heading) sections.push({ title: heading[1] ?? '', variables: [] });
+    const variable = /^([A-Z][A-Z0-9_]*)=/.exec(line);
+    if (variable) sections.at(-1)?.variables.push(variable[1] ?? '');
+  }
+  return sections;
+}
 
 export const SHUTDOWN_TIMEOUT_MS_DEFAULT = environmentVariables.SHUTDOWN_TIMEOUT_MS.parse(
   undefined,

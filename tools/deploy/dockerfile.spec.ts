@@ -13,8 +13,8 @@ const runtime = stage('runtime');
 const chartValues = readYaml('deploy/helm/ztp-onboarding/values.yaml');
 
 describe('deploy/Dockerfile', () => {
-  it('builds in two stages on a slim Node 22 LTS image, the runtime stage last', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'runtime']);
+  it('builds in three stages on a slim Node 22 LTS image (the console bundle in its own), the runtime stage last', () => {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'console', 'runtime']);
     for (const { image } of dockerfile.stages) expect(image).toMatch(/^node:22(\.\d+){0,2}-[a-z]+-slim$/);
   });
 

@@ -1,7 +1,28 @@
 import { loadConfig } from '@ztp/config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arr, at, CHART_DIR, HTTP_APPS, KNOWN_VARIABLES, num, obj, readYaml, str } from './deploy-files';
-import { findHelm, type HelmRun, type Manifest, renderChart, runHelm, TEST_VALUES } from './helm';
+import {
+  arr,
+  at,
+  CHART_DIR,
+  envExampleSections,
+  envGroupKey,
+  HELM_MODELED_VARIABLES,
+  HTTP_APPS,
+  KNOWN_VARIABLES,
+  num,
+  obj,
+  readYaml,
+  str,
+} from './deploy-files';
+import {
+  findHelm,
+  type HelmRun,
+  type Manifest,
+  type Overrides,
+  renderChart,
+  runHelm,
+  TEST_VALUES,
+} from './helm';
 
 /**
  * Renders the chart with a real helm binary and checks the objects a cluster would receive.
@@ -85,7 +106,7 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
       Deployment: 4, // three apps and the worker
       HorizontalPodAutoscaler: 3, // the worker's is off by default
       PodDisruptionBudget: 4,
-      Job: 1,
+      Job: 2, // the migration and the bootstrap hooks
     });
   });
 
@@ -133,7 +154,7 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
 
   it('runs every pod non-root on a read-only root filesystem with a writable /tmp', () => {
     const workloads = manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'Job');
-    expect(workloads).toHaveLength(5);
+    expect(workloads).toHaveLength(6);
     for (const { name, body } of workloads) {
       const pod = podSpec(body);
       const c = container(body);
@@ -235,6 +256,90 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
     expect(loadConfig(containerEnvironment(manifests, c)).database.kind).toBe('postgres');
   });
 
+  it('bootstraps after the migration, from the same hook-scoped configuration', () => {
+    const job = only(manifests, 'Job', `${FULLNAME}-bootstrap`);
+    expect(annotations(job)).toMatchObject({
+      'helm.sh/hook': 'pre-install,pre-upgrade',
+      'helm.sh/hook-weight': '5',
+      'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
+    });
+    expect(Number(annotations(job)['helm.sh/hook-weight'])).toBeGreaterThan(
+      Number(annotations(only(manifests, 'Job', HOOK_NAME))['helm.sh/hook-weight']),
+    );
+    const c = container(job);
+    expect(envOf(c)['APP']).toBe('bootstrap');
+    expect(envFromNames(c)).toEqual([`configMapRef:${HOOK_NAME}`, `secretRef:${HOOK_NAME}`]);
+    expect(at(job, 'spec.template.spec.restartPolicy')).toBe('Never');
+    const off = renderChart(helmBin, { 'bootstrap.enabled': false });
+    expect(off.manifests.filter((m) => m.kind === 'Job').map((m) => m.name)).toEqual([HOOK_NAME]);
+  });
+
+  it('lets every variable of .env.example be set through the values, secrets into the Secret', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const modeled: Record<string, [Overrides, string]> = {
+      RENDEZVOUS_PORT: [{ 'apps.rendezvous.port': 9040 }, '9040'],
+      VOUCHER_SERVICE_PORT: [{ 'apps.voucher-service.port': 9041 }, '9041'],
+      OWNER_ONBOARDING_PORT: [{ 'apps.owner-onboarding.port': 9042 }, '9042'],
+      WORKER_PORT: [{ 'worker.port': 9043 }, '9043'],
+      RENDEZVOUS_PUBLIC_URL: [{ 'apps.rendezvous.publicUrl': 'https://rv.example' }, 'https://rv.example'],
+      VOUCHER_SERVICE_PUBLIC_URL: [
+        { 'apps.voucher-service.publicUrl': 'https://vs.example' },
+        'https://vs.example',
+      ],
+      OWNER_ONBOARDING_PUBLIC_URL: [
+        { 'apps.owner-onboarding.publicUrl': 'https://oo.example' },
+        'https://oo.example',
+      ],
+      LOG_LEVEL: [{ 'config.logLevel': 'debug' }, 'debug'],
+      QUEUE_PREFIX: [{ 'config.queuePrefix': 'other' }, 'other'],
+      MAX_BODY_BYTES: [{ 'config.maxBodyBytes': 2048 }, '2048'],
+      SHUTDOWN_TIMEOUT_MS: [{ 'config.shutdownTimeoutMs': 5000 }, '5000'],
+      DATABASE_URL: [{ 'secrets.databaseUrl': 'postgres://other-db/ztp' }, 'postgres://other-db/ztp'],
+      REDIS_URL: [{ 'secrets.redisUrl': 'redis://other-redis:6379' }, 'redis://other-redis:6379'],
+      KEY_CUSTODY_MASTER_KEY: [{ 'secrets.keyCustodyMasterKey': key }, key],
+    };
+    expect(Object.keys(modeled).sort()).toEqual([...HELM_MODELED_VARIABLES].sort());
+    const overrides: Overrides = {};
+    const expected: Record<string, string> = {};
+    for (const section of envExampleSections()) {
+      for (const variable of section.variables) {
+        const model = modeled[variable];
+        if (model) {
+          Object.assign(overrides, model[0]);
+          expected[variable] = model[1];
+        } else {
+          overrides[`env.${envGroupKey(section.title)}.${variable}`] = `value-of-${variable}`;
+          expected[variable] = `value-of-${variable}`;
+        }
+      }
+    }
+    const rendered = renderChart(helmBin, overrides);
+    expect(rendered.run.stderr).toBe('');
+    const workloads = rendered.manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'Job');
+    expect(workloads).toHaveLength(6);
+    for (const { name, body } of workloads) {
+      const env = containerEnvironment(rendered.manifests, container(body));
+      for (const [variable, value] of Object.entries(expected))
+        expect(env[variable], `${name} ${variable}`).toBe(value);
+    }
+    const configData = obj(only(rendered.manifests, 'ConfigMap', `${FULLNAME}-config`)['data'], 'data');
+    for (const secret of [
+      'BOOTSTRAP_OPERATOR_API_KEY',
+      'RENDEZVOUS_TOKEN_KEY',
+      'KEY_CUSTODY_PREVIOUS_MASTER_KEYS',
+    ])
+      expect(configData[secret], `${secret} is not in the ConfigMap`).toBeUndefined();
+  });
+
+  it('refuses a secret in env.* when the Secret is managed elsewhere', () => {
+    const rendered = renderChart(helmBin, {
+      'secrets.existingSecret': 'ztp-prod',
+      'env.bootstrap.BOOTSTRAP_OPERATOR_API_KEY': 'ztp_x',
+    });
+    expect(rendered.run.status).not.toBe(0);
+    expect(rendered.run.stderr).toContain('env.bootstrap.BOOTSTRAP_OPERATOR_API_KEY is a secret');
+  });
+
   it('uses an existing Secret instead of creating one', () => {
     const rendered = renderChart(helmBin, { 'secrets.existingSecret': 'ztp-prod' }, []);
     expect(rendered.run.stderr).toBe('');
@@ -258,6 +363,9 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
     [{ 'apps.sztp.port': 9000 }, 'sztp'],
     [{ 'secrets.keyCustodyMasterKey': 'c2hvcnQ=' }, 'secrets.keyCustodyMasterKey'],
     [{ 'config.extraEnv.lower_case': 'x' }, 'lower_case'],
+    [{ 'env.rendezvous.DI_SESSION_TTL_SECONDS': '30' }, 'DI_SESSION_TTL_SECONDS'],
+    [{ 'env.http.RENDEZVOUS_PORT': '9000' }, 'RENDEZVOUS_PORT'],
+    [{ 'env.unknownGroup.X': '1' }, 'unknownGroup'],
   ])('rejects invalid values through the schema: %o', (overrides, mentioned) => {
     const rendered = renderChart(helmBin, overrides);
     expect(rendered.run.status).not.toBe(0);

@@ -7,6 +7,9 @@ import {
   arr,
   at,
   CHART_DIR,
+  envExampleSections,
+  envGroupKey,
+  HELM_MODELED_VARIABLES,
   HTTP_APPS,
   num,
   obj,
@@ -180,6 +183,22 @@ describe('Helm values.schema.json', () => {
   it('requires the probe paths to be absolute', () => {
     for (const probe of ['startup', 'liveness', 'readiness']) {
       expect(schemaAt(`probes.${probe}.path`)['pattern']).toBe('^/');
+    }
+  });
+});
+
+describe('Helm values env.<group>', () => {
+  it('has one group per .env.example section, accepting exactly its variables the chart does not model', () => {
+    const groups = obj(schemaAt('env')['properties'], 'env.properties');
+    const sections = envExampleSections();
+    expect(Object.keys(groups)).toEqual(sections.map((section) => envGroupKey(section.title)));
+    expect(Object.keys(obj(values['env'], 'values.env'))).toEqual(Object.keys(groups));
+    for (const section of sections) {
+      const group = obj(groups[envGroupKey(section.title)], section.title);
+      expect(group['additionalProperties'], section.title).toBe(false);
+      expect(Object.keys(obj(group['properties'], section.title)), section.title).toEqual(
+        section.variables.filter((variable) => !HELM_MODELED_VARIABLES.has(variable)),
+      );
     }
   });
 });

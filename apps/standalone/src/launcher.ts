@@ -3,8 +3,11 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { type Logger } from 'pino';
 import { type AppConfig } from '@ztp/config';
 import {
+  closeApp,
+  drainBudgetMs,
   type AppDescriptor,
   createApp,
+  assertPortsFree,
   createWorkerContext,
   listenApp,
   NestLoggerAdapter,
@@ -32,13 +35,18 @@ export interface Standalone {
  * runtime (the embedded PostgreSQL server, or DATABASE_URL; queues on Redis or PostgreSQL). Migrates first.
  */
 export async function startStandalone(config: AppConfig, logger: Logger): Promise<Standalone> {
+  await assertPortsFree(
+    HOSTED_APPS.map((descriptor) => ({ descriptor, port: descriptor.endpoint(config).port })),
+    config.http.host,
+  );
   const runtime = await startRuntime(config, logger, { migrate: true });
   const nestLogger = new NestLoggerAdapter(logger);
   const apps: NestExpressApplication[] = [];
   let worker: INestApplicationContext | undefined;
   const stop = async () => {
     try {
-      await Promise.all([...apps.map((app) => app.close()), worker?.close()]);
+      const drainMs = drainBudgetMs(config.http.shutdownTimeoutMs);
+      await Promise.all([...apps.map((app) => closeApp(app, drainMs)), worker?.close()]);
     } finally {
       await runtime.close();
     }

@@ -11,6 +11,7 @@ import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
 import { ConfigurationModule } from './configuration/configuration.module';
 import { DevicesModule } from './devices/devices.module';
+import { CertificatesModule } from './certificates/certificates.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -30,6 +31,7 @@ import { DevicesModule } from './devices/devices.module';
     SeedModule,
     ConfigurationModule,
     DevicesModule,
+    CertificatesModule,
   ],
 })
 export class VoucherServiceModule {}

@@ -76,6 +76,7 @@ export const environmentVariables = {
   RENDEZVOUS_DEFAULT_POLICY: oneOf(['auto', 'open', 'closed'], 'auto'),
   RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: integer(0, 10_000_000, 1200),
   RENDEZVOUS_RATE_LIMIT_PER_GUID: integer(0, 100_000, 30),
+  RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS: integer(0, 10_000_000, 20_000),
   RENDEZVOUS_TRUSTED_PROXIES: cidrList(),
   RENDEZVOUS_LOOKUP_CACHE_SECONDS: integer(0, 60, 2),
   TO0_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 60),
@@ -89,6 +90,18 @@ export const environmentVariables = {
   WEBHOOK_ALLOWED_CIDRS: cidrList(),
   DEMO_SEED: oneOf(['auto', 'on', 'off'], 'auto'),
   TO2_SESSION_TTL_SECONDS: integer(30, 86_400, 600),
+
+  BOOTSTRAP_OPERATOR_API_KEY: operatorApiKey(),
+  BOOTSTRAP_OPERATOR_API_KEY_FILE: optionalText(),
+  BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE: optionalText(),
+  EST_TLS_CERT_FILE: optionalText(),
+  EST_TLS_KEY_FILE: optionalText(),
+  OWNER_ONBOARDING_EST_TLS_PORT: integer(0, 65535, 0),
+  EST_TRUSTED_PROXIES: cidrList(),
+  EST_CLIENT_CERT_HEADER: headerName('x-client-cert'),
+  EST_REENROLL_GRACE_SECONDS: integer(0, 31_536_000, 0),
+  CERTIFICATE_EXPIRING_NOTICE_SECONDS: integer(60, 31_536_000, 14 * 86_400),
+  CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 3600),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -98,6 +111,7 @@ export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set([
   'KEY_CUSTODY_MASTER_KEY',
   'KEY_CUSTODY_PREVIOUS_MASTER_KEYS',
   'RENDEZVOUS_TOKEN_KEY',
+  'BOOTSTRAP_OPERATOR_API_KEY',
 ]);
 
 const APP_PORT_VARIABLES = [
@@ -211,6 +225,7 @@ function toConfig(env: Environment) {
       rateLimit: {
         perAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_ADDRESS,
         perGuidPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_GUID,
+        to0PerAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS,
       },
       trustedProxies: env.RENDEZVOUS_TRUSTED_PROXIES,
       lookupCacheSeconds: env.RENDEZVOUS_LOOKUP_CACHE_SECONDS,
@@ -242,6 +257,30 @@ function toConfig(env: Environment) {
       /** How long a TO2 session may take from HelloDevice to Done before it is refused. */
       sessionTtlSeconds: env.TO2_SESSION_TTL_SECONDS,
     },
+    /** What `npm run bootstrap` creates on a fresh installation (nothing when all are unset). */
+    bootstrap: {
+      operatorApiKey: env.BOOTSTRAP_OPERATOR_API_KEY,
+      operatorApiKeyFile: env.BOOTSTRAP_OPERATOR_API_KEY_FILE,
+      rendezvousTrustedKeysFile: env.BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE,
+    },
+    est: {
+      /** PEM files of the EST HTTPS listener (both or neither). */
+      tls:
+        env.EST_TLS_CERT_FILE !== undefined || env.EST_TLS_KEY_FILE !== undefined
+          ? { certificateFile: env.EST_TLS_CERT_FILE, privateKeyFile: env.EST_TLS_KEY_FILE }
+          : undefined,
+      /** HTTPS port of owner onboarding's EST routes; 0: none. */
+      tlsPort: env.OWNER_ONBOARDING_EST_TLS_PORT,
+      trustedProxies: env.EST_TRUSTED_PROXIES,
+      clientCertHeader: env.EST_CLIENT_CERT_HEADER,
+      /** How long after notAfter a certificate may still re-enrol, unless the owner sets its own. */
+      reenrollGraceSeconds: env.EST_REENROLL_GRACE_SECONDS,
+    },
+    certificates: {
+      /** certificate.expiring is raised this long before a current certificate's notAfter. */
+      expiringNoticeSeconds: env.CERTIFICATE_EXPIRING_NOTICE_SECONDS,
+      expiryScanIntervalSeconds: env.CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS,
+    },
   };
 }
 
@@ -258,6 +297,16 @@ export const configSchema = z
         code: 'custom',
         path: ['KEY_CUSTODY_MASTER_KEY'],
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
+      });
+    } else if (env.NODE_ENV === 'production' && env.KEY_CUSTODY_MASTER_KEY === undefined) {
+      // Embedded mode would generate the master key into DATA_DIR/master.key, beside the data it
+      // protects (one copy of the volume has both): a demo convenience, never a production setup.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_MASTER_KEY'],
+        message:
+          'is required when NODE_ENV=production: without it the embedded mode generates the master key into ' +
+          'DATA_DIR/master.key, next to the data it protects (set NODE_ENV=development for a demo)',
       });
     }
     if (env.KEY_CUSTODY === 'pkcs11') {
@@ -285,6 +334,14 @@ export const configSchema = z
     }
     // Production never falls back to http://127.0.0.1:<port> for an address devices are given.
     if (env.NODE_ENV === 'production') {
+      if (env.DATABASE_URL !== undefined && env.RENDEZVOUS_DEFAULT_POLICY === 'open')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RENDEZVOUS_DEFAULT_POLICY'],
+          message:
+            'must not be open when NODE_ENV=production on a PostgreSQL server: the open policy registers any ' +
+            "verified voucher (anyone's redirect); list trusted manufacturer keys or device CAs instead",
+        });
       for (const [name, usedIn] of devicePublicUrls(env)) {
         if (env[name] === undefined)
           ctx.addIssue({
@@ -293,6 +350,13 @@ export const configSchema = z
             message: `is required when NODE_ENV=production (it goes into ${usedIn}); set it to the URL devices reach`,
           });
       }
+    }
+    if (env.BOOTSTRAP_OPERATOR_API_KEY !== undefined && env.BOOTSTRAP_OPERATOR_API_KEY_FILE !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_OPERATOR_API_KEY_FILE'],
+        message: 'and BOOTSTRAP_OPERATOR_API_KEY are alternatives; set one of them',
+      });
     }
     const seen = new Map<number, string>();
     for (const name of APP_PORT_VARIABLES) {
@@ -307,12 +371,15 @@ export const configSchema = z
 
 /** The public URLs that end up in what devices are given, with where they end up. */
 function devicePublicUrls(env: Environment): [EnvironmentVariable, string][] {
-  const urls: [EnvironmentVariable, string][] = [
+  return [
     ['RENDEZVOUS_PUBLIC_URL', 'the RendezvousInfo written at DI and the rendezvous directives'],
+    [
+      'OWNER_ONBOARDING_PUBLIC_URL',
+      env.DEMO_SEED === 'on'
+        ? "the CRL and OCSP URLs of issued device certificates and the demo owner's TO0 address"
+        : 'the CRL and OCSP URLs of issued device certificates',
+    ],
   ];
-  if (env.DEMO_SEED === 'on')
-    urls.push(['OWNER_ONBOARDING_PUBLIC_URL', "the demo owner's onboarding address registered by TO0"]);
-  return urls;
 }
 
 export type ParsedConfig = z.output<typeof configSchema>;
@@ -373,6 +440,20 @@ function cidrList() {
         }
       }
       return items;
+    });
+}
+
+/**
+ * An API key in the format `npm run auth:operator-key` prints (`ztp_<12 hex>_<43 base64url>`),
+ * chosen by the operator for `npm run bootstrap`. Never echoed (SECRET_VARIABLES).
+ */
+function operatorApiKey() {
+  return z
+    .string()
+    .optional()
+    .refine((raw) => raw === undefined || /^ztp_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/.test(raw), {
+      message:
+        'must be an API key as `npm run auth:operator-key` prints it (ztp_<12 hex digits>_<43 base64url characters>)',
     });
 }
 

@@ -184,24 +184,71 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: '0:abc' })).toMatch(/version:base64/);
   });
 
+  it('refuses production on the embedded database with a generated master key (it would sit beside the data)', () => {
+    const embeddedProduction = { NODE_ENV: 'production', RENDEZVOUS_PUBLIC_URL: 'https://rv.example' };
+    expect(problemsOf(embeddedProduction)).toMatch(
+      /KEY_CUSTODY_MASTER_KEY is required when NODE_ENV=production: without it the embedded mode generates the master key into DATA_DIR\/master.key/,
+    );
+    expect(
+      loadConfig({ DATA_DIR: dataDir, ...embeddedProduction, KEY_CUSTODY_MASTER_KEY: KEY }).keyCustody.source,
+    ).toBe('environment');
+  });
+
+  it('refuses the open rendezvous policy in production on a PostgreSQL server', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/ztp',
+        KEY_CUSTODY_MASTER_KEY: KEY,
+        RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
+        RENDEZVOUS_DEFAULT_POLICY: 'open',
+      }),
+    ).toMatch(/RENDEZVOUS_DEFAULT_POLICY must not be open when NODE_ENV=production on a PostgreSQL server/);
+  });
+
   it('refuses production without the public URL devices are given, never falling back to 127.0.0.1', () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://db/ztp',
       KEY_CUSTODY_MASTER_KEY: KEY,
     };
-    expect(problemsOf(production)).toBe(
+    expect(problemsOf({ ...production, OWNER_ONBOARDING_PUBLIC_URL: 'https://owner.example' })).toBe(
       'Invalid configuration: RENDEZVOUS_PUBLIC_URL is required when NODE_ENV=production (it goes into the ' +
         'RendezvousInfo written at DI and the rendezvous directives); set it to the URL devices reach',
     );
+    expect(problemsOf({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example' })).toBe(
+      'Invalid configuration: OWNER_ONBOARDING_PUBLIC_URL is required when NODE_ENV=production (it goes ' +
+        'into the CRL and OCSP URLs of issued device certificates); set it to the URL devices reach',
+    );
+    expect(problemsOf(production)).toMatch(/RENDEZVOUS_PUBLIC_URL .*; OWNER_ONBOARDING_PUBLIC_URL /);
     expect(
       problemsOf({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example', DEMO_SEED: 'on' }),
-    ).toMatch(/^Invalid configuration: OWNER_ONBOARDING_PUBLIC_URL is required when NODE_ENV=production/);
-    const config = loadConfig({ ...production, RENDEZVOUS_PUBLIC_URL: 'https://rv.example' });
+    ).toMatch(/OWNER_ONBOARDING_PUBLIC_URL is required .*demo owner's TO0 address/);
+    const config = loadConfig({
+      ...production,
+      RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
+      OWNER_ONBOARDING_PUBLIC_URL: 'https://owner.example',
+    });
     expect(config.apps.rendezvous.publicUrl).toBe('https://rv.example');
     expect(loadConfig({ ...production, NODE_ENV: 'development' }).apps.rendezvous.publicUrl).toBe(
       'http://127.0.0.1:8040',
     );
+  });
+
+  it('takes a bootstrap operator key in the API key format, never echoing it, or a file, not both', () => {
+    const key = `ztp_0123456789ab_${'A'.repeat(43)}`;
+    expect(loadConfig({ BOOTSTRAP_OPERATOR_API_KEY: key }).bootstrap).toEqual({
+      operatorApiKey: key,
+      operatorApiKeyFile: undefined,
+      rendezvousTrustedKeysFile: undefined,
+    });
+    const bad = problemsOf({ BOOTSTRAP_OPERATOR_API_KEY: 'hunter2-secret' });
+    expect(bad).toMatch(/BOOTSTRAP_OPERATOR_API_KEY must be an API key as `npm run auth:operator-key`/);
+    expect(bad).toContain('(got 14 characters)');
+    expect(bad).not.toContain('hunter2');
+    expect(
+      problemsOf({ BOOTSTRAP_OPERATOR_API_KEY: key, BOOTSTRAP_OPERATOR_API_KEY_FILE: '/run/secrets/key' }),
+    ).toMatch(/BOOTSTRAP_OPERATOR_API_KEY_FILE and BOOTSTRAP_OPERATOR_API_KEY are alternatives/);
   });
 
   it('never echoes a secret and hides URL passwords', () => {

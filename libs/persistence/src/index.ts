@@ -22,6 +22,7 @@ export * from './ledger-api';
 export * from './sztp';
 export * from './rendezvous';
 export * from './onboarding';
+export * from './bootstrap';
 export * from './fleet';
 export { ExpiringCache } from './support/expiring-cache';
 export { preparedQuery } from './support/prepared-query';

@@ -1,7 +1,9 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
+export { closeApp, drainBudgetMs } from './app/close-app';
 export { createApp, createOpenApiDocument } from './app/create-app';
+export { CONSOLE_DIST, installConsole } from './console/install-console';
 export { PlatformModule } from './app/platform.module';
-export { listenApp } from './app/listen';
+export { assertPortsFree, listenApp } from './app/listen';
 export { runApp } from './app/run-app';
 export { runWorker } from './app/run-worker';
 export { createWorkerContext } from './app/worker-context';

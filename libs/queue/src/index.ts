@@ -14,3 +14,4 @@ export { QUEUES } from './queues';
 export * from './webhooks';
 export * from './onboarding';
 export * from './to0';
+export * from './certificates';

@@ -1,14 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import {
-  credentialRendezvousInfo,
-  findOwnerViaRendezvous,
-  readDeviceCredentialFile,
-  type To1Route,
-  To1NoRouteError,
-  type To2Outcome,
-} from '@ztp/fdo-client';
-import { createSoftwareSigner, parseGuid } from '@ztp/protocol';
+import { InvalidArgumentError } from 'commander';
+import { readDeviceCredentialFile, type To1Route, To1NoRouteError, type To2Outcome } from '@ztp/fdo-client';
 import { describeError } from '../describe-error';
+import { findOwnerWaitingForTo0 } from '../flows/onboard-flow';
 import { SimFailure } from '../io';
 import { type CommandContext, type DeviceSimCommand } from './command';
 import { runTo2Against, type SavedTo1Route, type To2Flags, to2Options } from './to2';
@@ -18,6 +12,8 @@ export interface OnboardCommandOptions extends To2Flags {
   saveTo1?: string;
   /** Stop after TO1. */
   to1Only?: boolean;
+  /** Seconds to retry TO1 while the owner has not registered the device yet (0: no retry). */
+  to0Wait?: number;
 }
 
 /**
@@ -32,11 +28,7 @@ export async function runOnboardCommand(
   const credential = readDeviceCredentialFile(options.credential);
   let route: To1Route;
   try {
-    route = await findOwnerViaRendezvous(
-      credentialRendezvousInfo(credential),
-      { guid: parseGuid(credential.guid), signer: createSoftwareSigner(credential.privateKey) },
-      { fetch: context.fetch },
-    );
+    route = await findOwnerWaitingForTo0(credential, options.to0Wait ?? 0, context.fetch);
   } catch (err) {
     if (err instanceof To1NoRouteError) throw new SimFailure(`TO1 failed: ${err.message}`);
     throw new SimFailure(`TO1 failed: ${describeError(err)}`);
@@ -62,7 +54,17 @@ export const onboardCommand: DeviceSimCommand = {
       .command('onboard')
       .description('first boot: TO1 through the RendezvousInfo in the credential, then TO2 with the owner')
       .option('--save-to1 <file>', 'also write the TO1 result, for `to2 --to1 <file>`')
-      .option('--to1-only', 'stop after TO1');
+      .option('--to1-only', 'stop after TO1')
+      .option(
+        '--to0-wait <seconds>',
+        "retry TO1 this long while the owner's TO0 registration is on its way (default: no retry)",
+        (value: string) => {
+          const seconds = Number(value);
+          if (!/^\d+$/.test(value) || seconds > 3600)
+            throw new InvalidArgumentError('expected an integer 0..3600');
+          return seconds;
+        },
+      );
     for (const option of to2Options()) command.addOption(option);
     command.action(async (options: OnboardCommandOptions) => {
       await runOnboardCommand(options, context);

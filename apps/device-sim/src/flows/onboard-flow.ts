@@ -76,15 +76,26 @@ export const onboardFlow: DeviceFlow = {
   },
 };
 
-/** TO1 through the device's RendezvousInfo, again every 0.5-2 s while no owner has registered it. */
 async function firstBootRoute(credential: DeviceCredential, context: FlowContext): Promise<To1Route> {
   const waitSeconds = Number(context.options['to0Wait'] ?? DEFAULT_TO0_WAIT_SECONDS);
+  return findOwnerWaitingForTo0(credential, waitSeconds, context.fetch);
+}
+
+/**
+ * TO1 through the device's RendezvousInfo, again every 0.5-2 s for up to `waitSeconds` while no
+ * owner has registered it (every rendezvous answers "not found"); any other failure at once.
+ */
+export async function findOwnerWaitingForTo0(
+  credential: DeviceCredential,
+  waitSeconds: number,
+  fetchImpl: FlowContext['fetch'],
+): Promise<To1Route> {
   const deadline = Date.now() + waitSeconds * 1000;
   const device = { guid: parseGuid(credential.guid), signer: createSoftwareSigner(credential.privateKey) };
   for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 2000)) {
     try {
       return await findOwnerViaRendezvous(credentialRendezvousInfo(credential), device, {
-        fetch: context.fetch,
+        fetch: fetchImpl,
       });
     } catch (err) {
       if (!(err instanceof To1NoRouteError) || !notRegisteredYet(err) || Date.now() + delayMs > deadline)

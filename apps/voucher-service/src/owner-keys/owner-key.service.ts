@@ -17,7 +17,8 @@ import { type Signer } from '@ztp/protocol/cose/signer';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
-import { spkiSha256 } from './owner-key-view';
+import { keysetPage, type Page } from '../vouchers/http/cursor';
+import { ownerKeyView, type OwnerKeyView, spkiSha256 } from './owner-key-view';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -99,11 +100,21 @@ export class OwnerKeyService {
     }
   }
 
-  list(tenantId: string, includeRetired: boolean): Promise<OwnerKeyEntity[]> {
-    return this.dataSource.getRepository(OwnerKeyEntity).find({
-      where: { tenantId, ...(includeRetired ? {} : { retiredAt: IsNull() }) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
+  /**
+   * The tenant's own owner keys, newest first, one page: never the per-device Owner2Keys that TO2
+   * made (kind device), which would otherwise grow the list by one key per onboarded device.
+   */
+  list(
+    tenantId: string,
+    options: { includeRetired: boolean; cursor?: string; limit: number },
+  ): Promise<Page<OwnerKeyView>> {
+    const builder = this.dataSource
+      .getRepository(OwnerKeyEntity)
+      .createQueryBuilder('k')
+      .where('k.tenant_id = :tenantId', { tenantId })
+      .andWhere("k.kind = 'tenant'");
+    if (!options.includeRetired) builder.andWhere('k.retired_at IS NULL');
+    return keysetPage(builder, 'k', options, ownerKeyView);
   }
 
   async get(

@@ -20,6 +20,7 @@ import {
 import { derToPem, KEY_SPECS } from '@ztp/pki';
 import { encodePublicKey, PkEnc } from '@ztp/protocol';
 import { z } from 'zod';
+import { ApiPageQuery, type Page, pageQuery } from '../vouchers/http/cursor';
 import { send } from '../vouchers/http/send';
 import { OwnerKeyService } from './owner-key.service';
 import { ownerKeyView, type OwnerKeyView } from './owner-key-view';
@@ -31,6 +32,11 @@ const createOwnerKeySchema = z.strictObject({
     .enum(KEY_SPECS)
     .default('P-256')
     .describe('Key type; a voucher only takes keys of its manufacturer key type'),
+});
+
+const listOwnerKeysSchema = z.strictObject({
+  includeRetired: z.enum(['true', 'false']).optional(),
+  ...pageQuery,
 });
 
 const publicKeyQuerySchema = z.strictObject({
@@ -56,14 +62,21 @@ export class OwnerKeysController {
 
   @Get()
   @RequireRoles('vouchers:read')
-  @ApiOperation({ summary: "The tenant's owner keys, oldest first" })
+  @ApiOperation({
+    summary: "The tenant's owner keys, newest first",
+    description:
+      'The keys the tenant created; the per-device Owner2Keys of onboarded devices (the owner keys of ' +
+      'their replacement vouchers) are not listed.',
+  })
   @ApiQuery({ name: 'includeRetired', required: false, type: Boolean })
-  @ApiOkResponse({ description: 'Owner keys' })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }' })
   async list(
     @CurrentTenantId() tenantId: string,
-    @Query('includeRetired') includeRetired?: string,
-  ): Promise<OwnerKeyView[]> {
-    return (await this.ownerKeys.list(tenantId, includeRetired === 'true')).map(ownerKeyView);
+    @Query() query: Record<string, string>,
+  ): Promise<Page<OwnerKeyView>> {
+    const options = parseRequest(listOwnerKeysSchema, query, 'query');
+    return this.ownerKeys.list(tenantId, { ...options, includeRetired: options.includeRetired === 'true' });
   }
 
   @Get(':id')

@@ -93,8 +93,8 @@ Non-secret environment, as "NAME: value" lines (ConfigMap data). Every app sees 
 URL: the services write each other's addresses into vouchers and rendezvous information.
 */}}
 {{- define "ztp.configData" -}}
-NODE_ENV: "production"
-HOST: "0.0.0.0"
+NODE_ENV: {{ dig "general" "NODE_ENV" "" .Values.env | default "production" | toString | quote }}
+HOST: {{ dig "http" "HOST" "" .Values.env | default "0.0.0.0" | toString | quote }}
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 QUEUE_PREFIX: {{ .Values.config.queuePrefix | quote }}
 MAX_BODY_BYTES: {{ .Values.config.maxBodyBytes | int64 | quote }}
@@ -107,6 +107,23 @@ WORKER_PORT: {{ .Values.worker.port | int64 | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
+{{- $secretNames := include "ztp.secretVariables" . | splitList " " }}
+{{- range $group, $variables := .Values.env }}
+{{- range $name, $value := $variables }}
+{{- if and (ne (toString $value) "") (not (has $name (list "NODE_ENV" "HOST"))) }}
+{{- if not (has $name $secretNames) }}
+{{ $name }}: {{ $value | toString | quote }}
+{{- else if $.Values.secrets.existingSecret }}
+{{- fail (printf "env.%s.%s is a secret: put it in the Secret %s (secrets.existingSecret) instead" $group $name $.Values.secrets.existingSecret) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Variables of env.<group> that go into the Secret, not the ConfigMap (space-separated). */}}
+{{- define "ztp.secretVariables" -}}
+KEY_CUSTODY_PREVIOUS_MASTER_KEYS RENDEZVOUS_TOKEN_KEY BOOTSTRAP_OPERATOR_API_KEY
 {{- end }}
 
 {{/* Secret environment, as "NAME: base64" lines (Secret data). */}}
@@ -115,6 +132,14 @@ DATABASE_URL: {{ required "secrets.databaseUrl is required (or set secrets.exist
 KEY_CUSTODY_MASTER_KEY: {{ required "secrets.keyCustodyMasterKey is required: openssl rand -base64 32 (or set secrets.existingSecret)" .Values.secrets.keyCustodyMasterKey | b64enc | quote }}
 {{- with .Values.secrets.redisUrl }}
 REDIS_URL: {{ . | b64enc | quote }}
+{{- end }}
+{{- $secretNames := include "ztp.secretVariables" . | splitList " " }}
+{{- range $group, $variables := .Values.env }}
+{{- range $name, $value := $variables }}
+{{- if and (has $name $secretNames) (ne (toString $value) "") }}
+{{ $name }}: {{ $value | toString | b64enc | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 

@@ -26,6 +26,7 @@ import {
   DeviceDevmodEntity,
   DeviceGroupEntity,
   DeviceUploadEntity,
+  EstEnrollmentTokenEntity,
   IssuedCertificateEntity,
   OwnerCaCrlEntity,
   OwnerCaEntity,
@@ -72,6 +73,7 @@ export const ENTITIES = [
   OwnerCaCrlEntity,
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
+  EstEnrollmentTokenEntity,
   DeviceEventEntity,
 ];
 

@@ -10,6 +10,7 @@ import { TenantEntity } from './tenant.entity';
   'owner_key_spec_check',
   "(spec = ANY (ARRAY['P-256'::text, 'P-384'::text, 'RSA-2048'::text, 'RSA-3072'::text]))",
 )
+@Check('owner_key_kind_check', "(kind = ANY (ARRAY['tenant'::text, 'device'::text]))")
 @Unique('owner_key_tenant_id_name_key', ['tenantId', 'name'])
 @Entity({ name: 'owner_key' })
 export class OwnerKeyEntity {
@@ -36,6 +37,13 @@ export class OwnerKeyEntity {
   /** SHA-256 (hex) of publicKeySpki; matches voucher.owner_key_sha256. */
   @Column({ name: 'public_key_sha256', type: 'text', unique: true })
   publicKeySha256!: string;
+
+  /**
+   * tenant: created by the tenant (listed as its owner keys); device: a per-device Owner2Key that
+   * TO2 generated for a replacement voucher.
+   */
+  @Column({ type: 'text', default: 'tenant' })
+  kind!: 'tenant' | 'device';
 
   /** Set when the tenant retires the key; a retired key signs nothing new. */
   @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })

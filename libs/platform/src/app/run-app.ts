@@ -5,8 +5,9 @@ import { StartupError } from '../runtime/run-main';
 import { startRuntime } from '../runtime/runtime';
 import { stopOnSignal } from '../runtime/shutdown';
 import { type AppDescriptor } from './app-descriptor';
+import { closeApp, drainBudgetMs } from './close-app';
 import { createApp } from './create-app';
-import { listenApp } from './listen';
+import { assertPortsFree, listenApp } from './listen';
 
 /**
  * Runs one app alone (production: one app per container, scaled horizontally). Needs DATABASE_URL,
@@ -21,15 +22,16 @@ export async function runApp(descriptor: AppDescriptor): Promise<void> {
     );
   }
   const logger = createRootLogger(config, descriptor.name);
-  const runtime = await startRuntime(config, logger, { migrate: false });
   const { port, publicUrl } = descriptor.endpoint(config);
+  await assertPortsFree([{ descriptor, port }], config.http.host);
+  const runtime = await startRuntime(config, logger, { migrate: false });
   try {
     const app = await createApp(descriptor, runtime, new NestLoggerAdapter(logger));
     await listenApp(app, descriptor, port, config.http.host);
     logger.info({ port, host: config.http.host, publicUrl }, `${descriptor.name} listening`);
     stopOnSignal(
       async () => {
-        await app.close();
+        await closeApp(app, drainBudgetMs(config.http.shutdownTimeoutMs));
         await runtime.close();
       },
       { timeoutMs: config.http.shutdownTimeoutMs, logger },

@@ -1,5 +1,9 @@
 import { ConfigError } from '@ztp/config';
-import { EmbeddedDatabaseBusyError, PendingMigrationsError } from '@ztp/persistence';
+import {
+  BootstrapKeyConflictError,
+  EmbeddedDatabaseBusyError,
+  PendingMigrationsError,
+} from '@ztp/persistence';
 
 /**
  * Entry-point wrapper: a failed start prints one line saying what went wrong (bad configuration,
@@ -23,7 +27,13 @@ export class StartupError extends Error {
   }
 }
 
-const SELF_EXPLAINING = [ConfigError, StartupError, PendingMigrationsError, EmbeddedDatabaseBusyError];
+const SELF_EXPLAINING = [
+  ConfigError,
+  StartupError,
+  PendingMigrationsError,
+  EmbeddedDatabaseBusyError,
+  BootstrapKeyConflictError,
+];
 
 function isSelfExplaining(err: unknown): err is Error {
   return SELF_EXPLAINING.some((type) => err instanceof type);

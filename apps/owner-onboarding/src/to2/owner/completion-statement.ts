@@ -61,7 +61,7 @@ export interface CompletionCounts {
  * credential-reuse path alike: deleted or transferred meanwhile closes nothing; the device owned or
  * onboarded: not disabled, decommissioned or never owned) (guarded by its version too, so a Done is applied once), and every other part is
  * conditional on the session update: the old voucher is retired and the replacement inserted (with
- * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
+ * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded` (an on-request re-onboarding arm is consumed), its
  * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
  * hash chain (tenant row locked last, as AuditLog.append does) and the `device.onboarded` webhook
  * deliveries written (webhookOutboxCte, as WebhookEvents.emit writes them; the caller enqueues them), and a
@@ -137,13 +137,13 @@ WITH
     RETURNING id
   ),
   owner2 AS (
-    INSERT INTO owner_key (tenant_id, name, spec, custody_key_id, public_key_spki, public_key_sha256, created_at)
-    SELECT $5, $13, $14, $15, $16, $11, $4
+    INSERT INTO owner_key (tenant_id, name, spec, custody_key_id, public_key_spki, public_key_sha256, created_at, kind)
+    SELECT $5, $13, $14, $15, $16, $11, $4, 'device'
      WHERE $12 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),
   device AS (
-    UPDATE device SET guid = $8, lifecycle = 'onboarded', updated_at = $4
+    UPDATE device SET guid = $8, lifecycle = 'onboarded', reonboard_requested_at = NULL, updated_at = $4
      WHERE id = $6 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),

@@ -1,4 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import { ProblemException } from '@ztp/platform';
+import { type SelectQueryBuilder } from 'typeorm';
+import { z } from 'zod';
 
 /**
  * Keyset pagination position: the sort key of the last row of a page. `createdAt` is PostgreSQL's
@@ -61,3 +65,52 @@ export function pageOf<R, T>(
 
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 500;
+
+/** The query parameters of every paged list: `cursor` (a previous page's nextCursor) and `limit`. */
+export const pageQuery = {
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
+};
+
+/** The OpenAPI description of `pageQuery`, for a list endpoint. */
+export function ApiPageQuery(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMIT_MAX, default: PAGE_LIMIT_DEFAULT },
+    }),
+  );
+}
+
+/**
+ * One page of `builder`'s rows (alias `alias`, with `created_at` and `id` columns), newest first,
+ * after the cursor: keyset pagination, the same for every list of the API.
+ */
+export async function keysetPage<E extends { id: string }, T>(
+  builder: SelectQueryBuilder<E>,
+  alias: string,
+  page: { cursor?: string; limit: number },
+  view: (row: E) => T,
+): Promise<Page<T>> {
+  const cursor = decodeCursor(page.cursor);
+  builder
+    .addSelect(cursorTimestampSql(`${alias}.created_at`), 'cursor_ts')
+    .orderBy(`${alias}.created_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .limit(page.limit + 1);
+  if (cursor)
+    builder.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorTs::timestamptz, :cursorId::uuid)`, {
+      cursorTs: cursor.createdAt,
+      cursorId: cursor.id,
+    });
+  const { entities, raw } = await builder.getRawAndEntities<{ cursor_ts: string }>();
+  const rows = entities.map((entity, index) => ({ entity, ts: raw[index]!.cursor_ts }));
+  return pageOf(
+    rows,
+    page.limit,
+    (row) => ({ createdAt: row.ts, id: row.entity.id }),
+    (row) => view(row.entity),
+  );
+}
