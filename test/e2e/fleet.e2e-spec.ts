@@ -261,6 +261,11 @@ describe(`fleet view of failures end to end (${process.env['DATABASE_URL'] ? 'DA
       ),
     ).rejects.toThrow(/TO1 failed/);
 
+    // Where owner B acts, it is told why: no onboarding address (owner A lacks nothing).
+    const tenantB = await api(b.ownerKey, 'GET', `/v1/tenants/${b.ownerId}`);
+    expect(tenantB['warnings']).toEqual([expect.objectContaining({ code: 'no-onboarding-address' })]);
+    expect((await api(a.ownerKey, 'GET', `/v1/tenants/${a.ownerId}`))['warnings']).toEqual([]);
+
     // The device list, filtered to failures, with code and reason.
     type DeviceItem = {
       id: string;

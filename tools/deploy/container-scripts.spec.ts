@@ -172,7 +172,7 @@ describe('deploy/healthcheck.mjs', () => {
     expect(result.code).toBe(1);
   });
 
-  it('has no HTTP check for the migration', async () => {
+  it('has no HTTP check for the migration and bootstrap jobs', async () => {
     requested.length = 0;
     for (const app of ['migrate', 'bootstrap']) {
       const result = await check({ APP: app, RENDEZVOUS_PORT: String(port) });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerDeviceLifecycleCommands } from './commands/device-lifecycle';
 import { registerCertificateCommands } from './commands/certificate';
+import { registerFleetCommands } from './commands/fleet';
 import { registerVoucherCommands } from './commands/voucher';
 import { CliFailure, processIo, type CliIo } from './io';
 
@@ -16,6 +17,7 @@ export function createProgram(io: CliIo): Command {
   registerVoucherCommands(program, io);
   registerDeviceLifecycleCommands(program, io);
   registerCertificateCommands(program, io);
+  registerFleetCommands(program, io);
   return program;
 }
 

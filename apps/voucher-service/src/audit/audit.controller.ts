@@ -6,6 +6,15 @@ import { type AuditPage, AuditQueryService, auditQuerySchema } from './audit-que
 import { LedgerAudit } from './ledger-audit';
 import { parseRequest } from '@ztp/platform';
 
+/** How anyone can recompute the chain from the events this endpoint lists (see ARCHITECTURE.md). */
+const AUDIT_HASH_FORMULA =
+  'Each event: hash = hex(SHA-256(prevHashBytes || UTF-8(canonicalJson({tenantId, seq, eventType, subject, actor, ' +
+  "data, occurredAt})))), where prevHashBytes are the bytes of the previous event's hash (hex-decoded; nothing for " +
+  'seq 1, whose prevHash is null), seq is the decimal string, occurredAt the UTC ISO 8601 time with milliseconds ' +
+  '(e.g. 2026-01-02T03:04:05.678Z), subject and actor strings or null, and canonicalJson is JSON.stringify with the ' +
+  'keys of every object sorted (by UTF-16 code units) and no whitespace. seq runs 1, 2, 3... without gaps; ' +
+  'prevHash of event n is the hash of event n-1.';
+
 @ApiTags('audit')
 @Controller('v1/audit')
 export class AuditController {
@@ -17,7 +26,10 @@ export class AuditController {
 
   @Get('events')
   @RequireRoles('audit:read')
-  @ApiOperation({ summary: "The tenant's audit events, oldest first (hash-chained per tenant)" })
+  @ApiOperation({
+    summary: "The tenant's audit events, oldest first (hash-chained per tenant)",
+    description: AUDIT_HASH_FORMULA,
+  })
   @ApiQuery({ name: 'eventType', required: false })
   @ApiQuery({ name: 'subject', required: false })
   @ApiQuery({ name: 'afterSeq', required: false })

@@ -1,4 +1,10 @@
-import { type TenantEntity, tenantSettings, type TenantSettings, type TenantKind } from '@ztp/persistence';
+import {
+  type ReadinessWarning,
+  type TenantEntity,
+  tenantSettings,
+  type TenantSettings,
+  type TenantKind,
+} from '@ztp/persistence';
 
 export interface TenantView {
   id: string;
@@ -7,6 +13,8 @@ export interface TenantView {
   slug: string;
   settings: TenantSettings;
   createdAt: string;
+  /** GET /v1/tenants/{id} only: what the tenant lacks that will stop its devices from onboarding. */
+  warnings?: ReadinessWarning[];
 }
 
 export function tenantView(tenant: TenantEntity): TenantView {

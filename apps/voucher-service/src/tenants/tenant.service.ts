@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantEntity, tenantSettings, type TenantKind } from '@ztp/persistence';
+import { TenantEntity, tenantReadiness, tenantSettings, type TenantKind } from '@ztp/persistence';
 import { isUuid, ProblemException } from '@ztp/platform';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { notFound } from '@ztp/auth';
@@ -56,7 +56,8 @@ export class TenantService {
   }
 
   async get(tenantId: string): Promise<TenantView> {
-    return tenantView(await this.load(this.dataSource.manager, tenantId));
+    const tenant = await this.load(this.dataSource.manager, tenantId);
+    return { ...tenantView(tenant), warnings: await tenantReadiness(this.dataSource.manager, tenant.id) };
   }
 
   /** A tenant by id or slug, or undefined. */

@@ -22,6 +22,11 @@ export interface TransferView {
   decidedAt: string | null;
   /** The extended voucher, for a transfer out of the service (the only place it can be fetched from later). */
   voucherPem?: string;
+  /**
+   * Accepting only: what the receiving tenant lacks that will stop the device from onboarding (no
+   * onboarding address, no owner key); the transfer is accepted all the same.
+   */
+  warnings?: { code: string; message: string }[];
 }
 
 export function transferView(row: TransferEntity, tenantId: string): TransferView {

@@ -5,6 +5,7 @@ import {
   DeviceEntity,
   type OwnerKeyEntity,
   TenantEntity,
+  tenantReadiness,
   tenantSettings,
   TransferEntity,
   type TransferStatus,
@@ -212,7 +213,10 @@ export class TransferService {
         'the voucher changed after this transfer was made; it is void',
       );
     }
-    return transferView(accepted, tenantId);
+    return {
+      ...transferView(accepted, tenantId),
+      warnings: await tenantReadiness(this.dataSource.manager, tenantId),
+    };
   }
 
   /** The recipient declines an incoming transfer; the sender keeps the voucher. */

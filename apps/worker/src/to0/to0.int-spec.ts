@@ -376,12 +376,31 @@ describe('automatic TO0', () => {
       .update(transferred.voucher.id, { status: 'transferred-out' });
     const scan = await context.get(To0ScanProcessor).process();
     expect(scan.stopped).toBeGreaterThanOrEqual(2);
-    expect((await states(onboarded.voucher.id))[0]).toMatchObject({ status: 'stopped', nextAttemptAt: null });
+    expect((await states(onboarded.voucher.id))[0]).toMatchObject({
+      status: 'stopped',
+      nextAttemptAt: null,
+      lastError: expect.stringMatching(/^stopped: the device onboarded and its re-onboarding policy is /),
+    });
     expect((await readTo0Status(dataSource.manager, { deviceId: transferred.device.id })).state).toBe(
       'stopped',
     );
+    expect((await states(transferred.voucher.id))[0]!.lastError).toBe(
+      'stopped: the voucher is transferred-out',
+    );
     expect(await register(onboarded.voucher.id, true)).toMatchObject({ outcome: 'stopped' });
     expect(rv.registrations).toHaveLength(2);
+  });
+
+  it('says why it stopped: the holder has no owner onboarding address', async () => {
+    const device = await ownedDevice();
+    await register(device.voucher.id);
+    // Each test device has an owner tenant of its own.
+    await dataSource.getRepository(TenantEntity).update(device.voucher.holderTenantId!, { settings: {} });
+    await context.get(To0ScanProcessor).process();
+    expect((await states(device.voucher.id))[0]).toMatchObject({
+      status: 'stopped',
+      lastError: expect.stringContaining('the holder has no onboarding address'),
+    });
   });
 
   it("re-onboarding same-owner: an onboarded device's active voucher stays registered; never stops it", async () => {

@@ -20,3 +20,4 @@ export {
   type VisibleDevice,
 } from './device-fleet-queries';
 export { readFleetGauges, type FleetGaugeValues } from './fleet-gauges';
+export { tenantReadiness, type ReadinessWarning } from './tenant-readiness';
