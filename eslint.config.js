@@ -1,5 +1,6 @@
 // One flat config for the whole workspace. `npm run lint` runs it with --max-warnings 0.
 import js from '@eslint/js';
+import globals from 'globals';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -16,11 +17,11 @@ const PROTOCOL_BANNED = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.data/**', '.nx/**', 'tmp/**', 'deploy/**'] },
+  { ignores: ['node_modules/**', '**/dist/**', 'coverage/**', '.data/**', '.nx/**', 'tmp/**', 'deploy/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.js'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.js'],
     plugins: { '@nx': nx },
     languageOptions: {
       globals: {
@@ -106,11 +107,19 @@ export default tseslint.config(
                 'type:cli',
               ],
             },
+            // The web console reaches the service only through its public REST API.
+            { sourceTag: 'type:ui', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],
     },
+  },
+  {
+    // The web console runs in the browser: browser globals, Preact's JSX.
+    files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
+    plugins: { '@nx': nx },
+    languageOptions: { globals: globals.browser },
   },
   {
     // Decorator-heavy Nest code legitimately imports classes used only as types for DI metadata.

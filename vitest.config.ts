@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 //   integration  *.int-spec.ts; a real PostgreSQL (DATABASE_URL's, else one embedded server per run) and queue
 //   e2e          test/e2e/**/*.e2e-spec.ts; booted apps driven by the device simulator
 //   interop      test/interop/**/*.interop-spec.ts; against go-fdo's binaries (npm run test:interop)
+//   browser      test/browser/**/*.browser-spec.ts; the web console in headless Chromium (npm run test:browser)
+//   faults       test/faults/**/*.faults-spec.ts; the apps as processes on a PostgreSQL and a Redis the
+//                tier starts and kills itself (npm run test:faults)
+//   adversarial  test/adversarial/**/*.adversarial-spec.ts; attacks on npm start (npm run test:adversarial)
 const alias = {
   '@ztp/protocol/': new URL('./libs/protocol/src/', import.meta.url).pathname,
   '@ztp/protocol': new URL('./libs/protocol/src/index.ts', import.meta.url).pathname,
@@ -74,6 +78,39 @@ export default defineConfig({
           fileParallelism: false,
           // Devices in parallel against our services (go-fdo client processes).
           maxConcurrency: 8,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.adversarial-spec.ts'],
+          environment: 'node',
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.faults-spec.ts'],
+          environment: 'node',
+          testTimeout: 420_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -64,7 +64,8 @@ async function main() {
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks: BenchCase[] };
     for (const bench of mod.benchmarks) {
-      if (!bench.name.startsWith(prefix)) continue;
+      // A prefix names benchmarks, or a whole file by its area (`est` runs est.bench.ts, ocsp.respond included).
+      if (!bench.name.startsWith(prefix) && file !== `${prefix}.bench.ts`) continue;
       const ctx = await bench.setup?.();
       try {
         const { calls, elapsedMs, latencies } = await measure(bench, ctx);

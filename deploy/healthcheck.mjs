@@ -5,13 +5,14 @@ const HTTP_APPS = {
   rendezvous: { portVariable: 'RENDEZVOUS_PORT', defaultPort: 8040 },
   'voucher-service': { portVariable: 'VOUCHER_SERVICE_PORT', defaultPort: 8041 },
   'owner-onboarding': { portVariable: 'OWNER_ONBOARDING_PORT', defaultPort: 8042 },
+  worker: { portVariable: 'WORKER_PORT', defaultPort: 8043 },
 };
 const TIMEOUT_MS = 4000;
 
 const app = process.env.APP ?? '';
 const target = HTTP_APPS[app];
 if (target === undefined) {
-  // The worker and the migrate and bootstrap jobs serve no HTTP: while their process runs they count as healthy.
+  // The migrate and bootstrap jobs serve no HTTP: while their process runs they count as healthy.
   // docker-compose.yml disables this check for them rather than rely on it.
   console.log(`no HTTP health endpoint for APP=${app}`);
   process.exit(0);

@@ -492,6 +492,56 @@ describe('the embedded default seeds a demo', () => {
         });
         expect(await device.json()).toMatchObject({ voucher: { device: { lifecycle: 'onboarded' } } });
       }
+
+      // Every device key type fits the demo with no API call: DI signs the voucher with the demo
+      // manufacturer's key of the device's type, the demo rule extends it to the demo owner's key of
+      // that type (one active key per type).
+      const auth = { headers: { Authorization: `Bearer ${ownerKey}` } };
+      // (Owner2Keys of the onboardings above are listed too: the seed's keys are the named ones.)
+      const ownerKeys = (
+        (await (await fetch(`${launcher.urls.voucher}/v1/owner-keys`, auth)).json()) as {
+          id: string;
+          name: string;
+          spec: string;
+        }[]
+      ).filter((key) => key.name.startsWith('demo-owner-key-'));
+      expect(ownerKeys.map((key) => key.spec).sort()).toEqual(['P-256', 'P-384', 'RSA-2048', 'RSA-3072']);
+      const types = [
+        ['p256', 'P-256', 'EC P-256'],
+        ['p384', 'P-384', 'EC P-384'],
+        ['rsa2048', 'RSA-2048', 'RSA 2048'],
+        ['rsa3072', 'RSA-3072', 'RSA 3072'],
+      ] as const;
+      for (const [keyType, spec, key] of types) {
+        const typed = await deviceSim([
+          'di',
+          '--url',
+          launcher.urls.voucher,
+          '--credential',
+          join(dataDir, `typed-${keyType}.json`),
+          '--key-type',
+          keyType,
+          '--json',
+        ]);
+        expect(typed.code, typed.out).toBe(0);
+        const typedGuid = (JSON.parse(typed.out) as { guid: string }).guid;
+        let view: {
+          ownerKeyId: string;
+          summary: { manufacturerKey: { key: string }; ownerKey: { key: string } };
+        };
+        for (let attempt = 0; ; attempt++) {
+          const response = await fetch(`${launcher.urls.voucher}/v1/vouchers/${typedGuid}`, auth);
+          if (response.ok) {
+            view = (await response.json()) as typeof view;
+            break;
+          }
+          expect(attempt, `the demo owner never got ${typedGuid}`).toBeLessThan(50);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(view.ownerKeyId, spec).toBe(ownerKeys.find((each) => each.spec === spec)!.id);
+        expect(view.summary.manufacturerKey.key).toBe(key);
+        expect(view.summary.ownerKey.key).toBe(key);
+      }
     },
   );
 });

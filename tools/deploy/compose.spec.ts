@@ -204,10 +204,18 @@ describe('deploy/docker-compose.yml', () => {
       expect(healthcheck['test']).toEqual(['CMD', 'node', '/usr/local/lib/ztp/healthcheck.mjs']);
       expect(durationSeconds(str(healthcheck['start_period'], 'start_period'))).toBeGreaterThanOrEqual(30);
     }
-    for (const name of ['worker', 'migrate', 'bootstrap']) {
+    for (const name of ['migrate', 'bootstrap']) {
       expect(service(name)['ports'], `${name} listens on nothing`).toBeUndefined();
       expect(service(name)['healthcheck']).toEqual({ disable: true });
     }
+    // The worker's probes and metrics on WORKER_PORT.
+    expect(loadConfig(resolvedEnvironment('worker')).http.workerPort).toBe(8043);
+    expect(service('worker')['ports']).toEqual(['${WORKER_PORT:-8043}:${WORKER_PORT:-8043}']);
+    expect(obj(service('worker')['healthcheck'], 'worker.healthcheck')['test']).toEqual([
+      'CMD',
+      'node',
+      '/usr/local/lib/ztp/healthcheck.mjs',
+    ]);
   });
 
   it('starts the apps and the worker only after healthy storage and a successful migration', () => {

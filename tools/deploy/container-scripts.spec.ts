@@ -172,13 +172,21 @@ describe('deploy/healthcheck.mjs', () => {
     expect(result.code).toBe(1);
   });
 
-  it('has no HTTP check for the worker and the migration', async () => {
+  it('has no HTTP check for the migration', async () => {
     requested.length = 0;
-    for (const app of ['worker', 'migrate', 'bootstrap']) {
+    for (const app of ['migrate', 'bootstrap']) {
       const result = await check({ APP: app, RENDEZVOUS_PORT: String(port) });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('no HTTP health endpoint');
     }
     expect(requested).toEqual([]);
+  });
+
+  it("checks the worker's readiness on WORKER_PORT", async () => {
+    readyStatus = 200;
+    requested.length = 0;
+    const result = await check({ APP: 'worker', WORKER_PORT: String(port) });
+    expect(result.code).toBe(0);
+    expect(requested).toEqual(['/health/ready']);
   });
 });

@@ -13,8 +13,8 @@ const runtime = stage('runtime');
 const chartValues = readYaml('deploy/helm/ztp-onboarding/values.yaml');
 
 describe('deploy/Dockerfile', () => {
-  it('builds in two stages on a slim Node 22 LTS image, the runtime stage last', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'runtime']);
+  it('builds in three stages on a slim Node 22 LTS image (the console bundle in its own), the runtime stage last', () => {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['deps', 'console', 'runtime']);
     for (const { image } of dockerfile.stages) expect(image).toMatch(/^node:22(\.\d+){0,2}-[a-z]+-slim$/);
   });
 
@@ -74,12 +74,12 @@ describe('deploy/Dockerfile', () => {
     expect(at(chartValues, 'podSecurityContext.runAsNonRoot')).toBe(true);
   });
 
-  it('exposes exactly the default ports of the three HTTP apps', () => {
+  it("exposes exactly the default ports of the three HTTP apps and the worker's probes", () => {
     const exposed = instructionsOf(runtime, 'EXPOSE')
       .flatMap((args) => args.split(/\s+/))
       .map(Number)
       .sort();
-    expect(exposed).toEqual(HTTP_APPS.map((app) => app.defaultPort).sort());
+    expect(exposed).toEqual([...HTTP_APPS.map((app) => app.defaultPort), 8043].sort());
   });
 
   it('sets production mode, listens on all interfaces and keeps the transpile cache under /tmp', () => {

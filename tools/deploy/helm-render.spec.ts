@@ -217,12 +217,14 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
     }
   });
 
-  it('runs the worker without a port or probes, on the same configuration', () => {
+  it('runs the worker with its probes on WORKER_PORT, on the same configuration', () => {
     const worker = only(manifests, 'Deployment', `${FULLNAME}-worker`);
     const c = container(worker);
     expect(envOf(c)['APP']).toBe('worker');
-    for (const key of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe'])
-      expect(c[key], key).toBeUndefined();
+    expect(c['ports']).toEqual([{ name: 'http', containerPort: 8043, protocol: 'TCP' }]);
+    expect(at(c, 'livenessProbe.httpGet')).toEqual({ path: '/health', port: 'http' });
+    expect(at(c, 'readinessProbe.httpGet')).toEqual({ path: '/health/ready', port: 'http' });
+    expect(at(c, 'startupProbe.httpGet')).toEqual({ path: '/health', port: 'http' });
     expect(envFromNames(c)).toEqual([`configMapRef:${FULLNAME}-config`, `secretRef:${FULLNAME}-secrets`]);
     expect(at(worker, 'spec.replicas')).toBe(1);
   });
@@ -278,6 +280,7 @@ describe.skipIf(helm === undefined)(`Helm chart rendered by ${helm ?? 'helm (not
       RENDEZVOUS_PORT: [{ 'apps.rendezvous.port': 9040 }, '9040'],
       VOUCHER_SERVICE_PORT: [{ 'apps.voucher-service.port': 9041 }, '9041'],
       OWNER_ONBOARDING_PORT: [{ 'apps.owner-onboarding.port': 9042 }, '9042'],
+      WORKER_PORT: [{ 'worker.port': 9043 }, '9043'],
       RENDEZVOUS_PUBLIC_URL: [{ 'apps.rendezvous.publicUrl': 'https://rv.example' }, 'https://rv.example'],
       VOUCHER_SERVICE_PUBLIC_URL: [
         { 'apps.voucher-service.publicUrl': 'https://vs.example' },

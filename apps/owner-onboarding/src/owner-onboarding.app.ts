@@ -1,4 +1,5 @@
 import { SZTP_RAW_BODY_TYPES } from '@ztp/persistence';
+import { EST_MEDIA_TYPES } from '@ztp/pki';
 import { type AppDescriptor } from '@ztp/platform';
 import { OCSP_REQUEST_TYPE } from './certificates/revocation.controller';
 import { OwnerOnboardingModule } from './owner-onboarding.module';
@@ -10,5 +11,5 @@ export const OWNER_ONBOARDING_APP: AppDescriptor = {
   module: OwnerOnboardingModule,
   endpoint: (config) => config.apps.ownerOnboarding,
   servesFdo: true,
-  rawBodyTypes: ['application/cbor', OCSP_REQUEST_TYPE, ...SZTP_RAW_BODY_TYPES],
+  rawBodyTypes: ['application/cbor', OCSP_REQUEST_TYPE, EST_MEDIA_TYPES.pkcs10, ...SZTP_RAW_BODY_TYPES],
 };

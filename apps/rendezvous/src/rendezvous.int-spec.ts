@@ -216,6 +216,128 @@ describe('TO0 and TO1 round trip', () => {
     await expect(back).rejects.toMatchObject({ code: ErrorCode.InvalidOwnershipVoucher });
     expect((await stored(device.guid))!.to2Addresses[0]!.port).toBe(1002);
   });
+
+  describe('a registration is replaced only by a voucher that extends it', () => {
+    const register = (voucher: OwnershipVoucher, key: KeyObject, port: number) =>
+      runTo0(new FdoHttpSession({ baseUrl: rv.url }), {
+        voucher,
+        ownerSigner: createSoftwareSigner(key),
+        to2Addresses: [buildRvTo2Addr({ dns: 'owner.example.com', port, protocol: 'https' })],
+        waitSeconds: 600,
+      });
+    const portOf = async (guid: Uint8Array) => (await stored(guid))?.to2Addresses[0]?.port;
+    const expire = (guid: Uint8Array) =>
+      rvDataSource().query(
+        `UPDATE rv_registration SET expires_at = now() - interval '1 hour' WHERE guid = $1`,
+        [guidToHex(guid)],
+      );
+
+    it('the same voucher renews its registration; its hashes are stored', async () => {
+      const device = await newTestDevice();
+      const voucher = await ownedVoucher(device, manufacturer, [owner]);
+      await register(voucher, owner, 2001);
+      await register(voucher, owner, 2002);
+      const row = (await stored(device.guid))!;
+      expect(row.to2Addresses[0]!.port).toBe(2002);
+      expect(row.headerSha256).toHaveLength(32);
+      expect(row.entrySha256).toHaveLength(1);
+    });
+
+    it('a voucher with no entries (a replacement: its header key owns it) registers; a resale extends it; the seller is refused after', async () => {
+      const device = await newTestDevice();
+      const owner2 = p256Key();
+      const replacement = await ownedVoucher(device, owner2, []);
+      await register(replacement, owner2, 2071);
+      expect((await stored(device.guid))!.numEntries).toBe(0);
+      const resold = await extendVoucher(replacement, createSoftwareSigner(owner2), reseller);
+      await register(resold, reseller, 2072);
+      expect(await portOf(device.guid)).toBe(2072);
+      await expect(register(replacement, owner2, 2073)).rejects.toMatchObject({
+        code: ErrorCode.InvalidOwnershipVoucher,
+      });
+    });
+
+    it('a voucher with another header (another manufacturer key) for the GUID is refused, expired or not', async () => {
+      const device = await newTestDevice();
+      await register(await ownedVoucher(device, manufacturer, [owner]), owner, 2011);
+      const forged = await ownedVoucher(device, p256Key(), [reseller, owner]);
+      await expect(register(forged, owner, 2012)).rejects.toMatchObject({
+        code: ErrorCode.InvalidOwnershipVoucher,
+        message: expect.stringContaining('does not extend'),
+      });
+      await expire(device.guid);
+      await expect(register(forged, owner, 2013)).rejects.toMatchObject({
+        code: ErrorCode.InvalidOwnershipVoucher,
+      });
+      expect(await portOf(device.guid)).toBe(2011);
+    });
+
+    it('a previous owner is refused even after the later owner let its registration expire', async () => {
+      const device = await newTestDevice();
+      const sold = await ownedVoucher(device, manufacturer, [reseller]);
+      const resold = await extendVoucher(sold, createSoftwareSigner(reseller), owner);
+      await register(resold, owner, 2021);
+      await expire(device.guid);
+      await expect(register(sold, reseller, 2022)).rejects.toMatchObject({
+        code: ErrorCode.InvalidOwnershipVoucher,
+      });
+      expect(await portOf(device.guid)).toBe(2021);
+    });
+
+    it('a voucher that branches off (same header, other entries, as many or more) is refused', async () => {
+      const device = await newTestDevice();
+      const toReseller = await ownedVoucher(device, manufacturer, [reseller]);
+      await register(await extendVoucher(toReseller, createSoftwareSigner(reseller), owner), owner, 2031);
+      const other = p256Key();
+      const branch = await extendVoucher(
+        await extendVoucher(toReseller, createSoftwareSigner(reseller), other),
+        createSoftwareSigner(other),
+        owner,
+      );
+      await expect(register(branch, owner, 2032)).rejects.toMatchObject({
+        code: ErrorCode.InvalidOwnershipVoucher,
+      });
+      expect(await portOf(device.guid)).toBe(2031);
+    });
+
+    it('the rendezvous operator can clear a registration, after which another voucher registers', async () => {
+      const device = await newTestDevice();
+      await register(await ownedVoucher(device, manufacturer, [owner]), owner, 2041);
+      await rvDataSource().query(`DELETE FROM rv_registration WHERE guid = $1`, [guidToHex(device.guid)]);
+      await register(await ownedVoucher(device, p256Key(), [reseller]), reseller, 2042);
+      expect(await portOf(device.guid)).toBe(2042);
+    });
+
+    it('concurrent TO0s of the previous and the later owner: the later owner ends registered, whatever the order', async () => {
+      for (let round = 0; round < 5; round++) {
+        const device = await newTestDevice();
+        const sold = await ownedVoucher(device, manufacturer, [reseller]);
+        const resold = await extendVoucher(sold, createSoftwareSigner(reseller), owner);
+        const outcomes = await Promise.allSettled([
+          register(sold, reseller, 2051),
+          register(resold, owner, 2052),
+          register(sold, reseller, 2053),
+        ]);
+        expect(outcomes[1]!.status).toBe('fulfilled');
+        expect(await portOf(device.guid)).toBe(2052);
+      }
+    });
+
+    it('concurrent TO0s of two vouchers that do not extend each other: exactly one is registered', async () => {
+      for (let round = 0; round < 5; round++) {
+        const device = await newTestDevice();
+        const a = await ownedVoucher(device, manufacturer, [owner]);
+        const b = await ownedVoucher(device, p256Key(), [reseller]);
+        const outcomes = await Promise.allSettled([register(a, owner, 2061), register(b, reseller, 2062)]);
+        const won = outcomes.map((outcome) => outcome.status === 'fulfilled');
+        expect(won.filter(Boolean)).toHaveLength(1);
+        expect(await portOf(device.guid)).toBe(won[0] ? 2061 : 2062);
+        for (const outcome of outcomes)
+          if (outcome.status === 'rejected')
+            expect(outcome.reason).toMatchObject({ code: ErrorCode.InvalidOwnershipVoucher });
+      }
+    });
+  });
 });
 
 describe('go-fdo interoperability (captured TO0 and TO1 bytes)', () => {
@@ -356,18 +478,6 @@ describe('TO0.OwnerSign refusals (FIDO_RVT_20..23): right code, nothing stored',
       return ownerSignBody({ voucher: { ...voucher, bytes }, nonce, signer: createSoftwareSigner(owner) });
     });
     expect(expectError(reply, ErrorCode.InvalidOwnershipVoucher, 22)).toMatch(/signature/);
-    expect(await stored(device.guid)).toBeNull();
-  });
-
-  it('a voucher never extended to an owner -> 2', async () => {
-    const { reply, device } = await refused(async ({ nonce, device }) =>
-      ownerSignBody({
-        voucher: await ownedVoucher(device, manufacturer, []),
-        nonce,
-        signer: createSoftwareSigner(manufacturer),
-      }),
-    );
-    expect(expectError(reply, ErrorCode.InvalidOwnershipVoucher, 22)).toMatch(/no entries/);
     expect(await stored(device.guid)).toBeNull();
   });
 

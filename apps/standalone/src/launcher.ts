@@ -3,6 +3,8 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { type Logger } from 'pino';
 import { type AppConfig } from '@ztp/config';
 import {
+  closeApp,
+  drainBudgetMs,
   type AppDescriptor,
   createApp,
   assertPortsFree,
@@ -43,7 +45,8 @@ export async function startStandalone(config: AppConfig, logger: Logger): Promis
   let worker: INestApplicationContext | undefined;
   const stop = async () => {
     try {
-      await Promise.all([...apps.map((app) => app.close()), worker?.close()]);
+      const drainMs = drainBudgetMs(config.http.shutdownTimeoutMs);
+      await Promise.all([...apps.map((app) => closeApp(app, drainMs)), worker?.close()]);
     } finally {
       await runtime.close();
     }

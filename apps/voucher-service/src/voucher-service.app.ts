@@ -10,4 +10,5 @@ export const VOUCHER_SERVICE_APP: AppDescriptor = {
   endpoint: (config) => config.apps.voucherService,
   servesFdo: true,
   rawBodyTypes: ['application/cbor'],
+  servesConsole: true,
 };

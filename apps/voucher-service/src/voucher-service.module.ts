@@ -10,6 +10,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { SeedModule } from './seed/seed.module';
 import { ConfigurationModule } from './configuration/configuration.module';
+import { DevicesModule } from './devices/devices.module';
+import { CertificatesModule } from './certificates/certificates.module';
 
 /**
  * The voucher service app's own modules and controllers (the platform adds health, metrics, info, docs).
@@ -28,6 +30,8 @@ import { ConfigurationModule } from './configuration/configuration.module';
     AssignmentModule,
     SeedModule,
     ConfigurationModule,
+    DevicesModule,
+    CertificatesModule,
   ],
 })
 export class VoucherServiceModule {}

@@ -10,6 +10,7 @@ import { type AppConfig } from '@ztp/config';
 import { APP_CONFIG } from '@ztp/platform';
 import { RendezvousSweepProcessor, To0RegisterProcessor, To0ScanProcessor } from './to0/to0.processors';
 import { To0WorkerModule } from './to0/to0-worker.module';
+import { CertificateExpiryScanProcessor, CertificateWorkerModule } from './certificates/certificate-expiry';
 
 /**
  * Every queue consumer, registered once. A new processor: an `@Injectable()` class implementing
@@ -22,6 +23,7 @@ export const PROCESSORS: Type<JobProcessor<unknown, unknown>>[] = [
   To0RegisterProcessor as Type<JobProcessor<unknown, unknown>>,
   To0ScanProcessor as Type<JobProcessor<unknown, unknown>>,
   RendezvousSweepProcessor as Type<JobProcessor<unknown, unknown>>,
+  CertificateExpiryScanProcessor as Type<JobProcessor<unknown, unknown>>,
 ];
 
 export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [
@@ -34,4 +36,5 @@ export const WORKER_IMPORTS: NonNullable<ModuleMetadata['imports']> = [
     }),
   }),
   To0WorkerModule,
+  CertificateWorkerModule,
 ];

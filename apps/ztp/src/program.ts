@@ -1,10 +1,12 @@
 import { CryptoError, VoucherError } from '@ztp/protocol';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerDeviceLifecycleCommands } from './commands/device-lifecycle';
+import { registerCertificateCommands } from './commands/certificate';
 import { registerVoucherCommands } from './commands/voucher';
 import { CliFailure, processIo, type CliIo } from './io';
 
-/** The `ztp` operator CLI. Each area registers its own command group (voucher now, admin later). */
+/** The `ztp` operator CLI. Each area registers its own command group (voucher, certificate). */
 export function createProgram(io: CliIo): Command {
   const program = new Command('ztp')
     .description('operator CLI for the zero-touch onboarding service')
@@ -12,6 +14,8 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   registerVoucherCommands(program, io);
+  registerDeviceLifecycleCommands(program, io);
+  registerCertificateCommands(program, io);
   return program;
 }
 

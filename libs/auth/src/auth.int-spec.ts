@@ -63,6 +63,16 @@ class ProbeController {
     return { effects };
   }
 
+  @Post('secret')
+  @RequireRoles('vouchers:write')
+  @Idempotent()
+  secret() {
+    return {
+      id: randomUUID(),
+      key: `ztp_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`,
+    };
+  }
+
   @Post('effect')
   @HttpCode(202)
   @RequireRoles('vouchers:write')
@@ -301,6 +311,37 @@ describe('libs/auth on a real app and database', () => {
     expect(
       (await http.post('/t/slow').set('X-API-Key', key).set('Idempotency-Key', 'k-slow').send({})).body,
     ).toEqual(a.body);
+
+    // An outcome with a secret shown once (a new API key) is replayed whole, but never stored in clear.
+    const created = await http
+      .post('/t/secret')
+      .set('X-API-Key', key)
+      .set('Idempotency-Key', 'k-secret')
+      .send({});
+    expect(created.status).toBe(201);
+    const replayed = await http
+      .post('/t/secret')
+      .set('X-API-Key', key)
+      .set('Idempotency-Key', 'k-secret')
+      .send({});
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(created.body);
+    const stored: { body: string }[] = await app
+      .get(DataSource)
+      .query(`SELECT response_body::text AS body FROM idempotency_record WHERE idempotency_key = 'k-secret'`);
+    expect(stored).toHaveLength(1);
+    const secretPart = (created.body as { key: string }).key.split('_').at(-1)!;
+    expect(stored[0]!.body).not.toContain(secretPart);
+    expect(stored[0]!.body).not.toContain('ztp_');
+    // Swapped into another record, the sealed outcome does not open: 409, never someone else's answer.
+    await app
+      .get(DataSource)
+      .query(
+        `UPDATE idempotency_record SET response_body = (SELECT response_body FROM idempotency_record WHERE idempotency_key = 'k-secret') WHERE idempotency_key = 'k-1'`,
+      );
+    const swapped = await post('k-1', { n: 1 });
+    expect(swapped.status).toBe(409);
+    expect(swapped.body.type).toBe('https://ztp.dev/problems/idempotency-outcome-unreadable');
 
     // Scopes are per tenant: another tenant's identical key and body is a different request.
     const other = await app

@@ -1,8 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasRole, type Principal } from './principal';
-import { isTenantRole, rolesInclude } from './roles';
+import { isTenantRole, rolesInclude, TENANT_ROLES } from './roles';
+
+function controllerSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.controller.ts'))
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+}
 
 describe('roles', () => {
+  it('every role but tenant:admin is required by some route (a role no route requires grants nothing)', () => {
+    const apps = new URL('../../../apps', import.meta.url).pathname;
+    const required = controllerSources(apps)
+      .flatMap((source) => [...source.matchAll(/@Require\w*\(([^)]*)\)/g)].map((match) => match[1]!))
+      .join(' ');
+    const unused = TENANT_ROLES.filter((role) => role !== 'tenant:admin' && !required.includes(`'${role}'`));
+    expect(unused).toEqual([]);
+  });
+
   it('tenant:admin holds every tenant role; others only themselves', () => {
     expect(rolesInclude(['tenant:admin'], 'vouchers:write')).toBe(true);
     expect(rolesInclude(['vouchers:read'], 'vouchers:read')).toBe(true);

@@ -1,5 +1,9 @@
 /**
- * What a tenant principal may do. `tenant:admin` holds every other tenant role. Roles are granted to
+ * What a tenant principal may do. Every role but `tenant:admin` is required by some route (roles.spec.ts
+ * checks): DI stations authenticate with their station keys (X-Station-Key), not a role, and the
+ * rendezvous server's policy and registrations are the operator's, so no role stands for either.
+ * Keys or tokens that still carry a removed role simply do not have it (unknown roles are dropped).
+ * `tenant:admin` holds every other tenant role. Roles are granted to
  * API keys at creation and read from a JWT claim (AUTH_OIDC_ROLES_CLAIM).
  */
 export const TENANT_ROLES = [
@@ -19,10 +23,6 @@ export const TENANT_ROLES = [
   'rules:admin',
   /** Manage the manufacturer PKI and DI stations. */
   'manufacturing:admin',
-  /** A DI station: run device initialization for the tenant. */
-  'manufacturing:station',
-  /** Manage rendezvous (TO0) settings and registrations. */
-  'rendezvous:admin',
   /** Manage owner onboarding (TO2) configuration plans. */
   'onboarding:admin',
 ] as const;

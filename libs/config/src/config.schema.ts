@@ -36,6 +36,8 @@ export const environmentVariables = {
   RENDEZVOUS_PORT: port(8040),
   VOUCHER_SERVICE_PORT: port(8041),
   OWNER_ONBOARDING_PORT: port(8042),
+  /** The worker's /health, /health/ready and /metrics (the worker run alone; `npm start` serves none). */
+  WORKER_PORT: port(8043),
   RENDEZVOUS_PUBLIC_URL: baseUrl(),
   VOUCHER_SERVICE_PUBLIC_URL: baseUrl(),
   OWNER_ONBOARDING_PUBLIC_URL: baseUrl(),
@@ -74,6 +76,7 @@ export const environmentVariables = {
   RENDEZVOUS_DEFAULT_POLICY: oneOf(['auto', 'open', 'closed'], 'auto'),
   RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: integer(0, 10_000_000, 1200),
   RENDEZVOUS_RATE_LIMIT_PER_GUID: integer(0, 100_000, 30),
+  RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS: integer(0, 10_000_000, 20_000),
   RENDEZVOUS_TRUSTED_PROXIES: cidrList(),
   RENDEZVOUS_LOOKUP_CACHE_SECONDS: integer(0, 60, 2),
   TO0_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 60),
@@ -91,6 +94,14 @@ export const environmentVariables = {
   BOOTSTRAP_OPERATOR_API_KEY: operatorApiKey(),
   BOOTSTRAP_OPERATOR_API_KEY_FILE: optionalText(),
   BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE: optionalText(),
+  EST_TLS_CERT_FILE: optionalText(),
+  EST_TLS_KEY_FILE: optionalText(),
+  OWNER_ONBOARDING_EST_TLS_PORT: integer(0, 65535, 0),
+  EST_TRUSTED_PROXIES: cidrList(),
+  EST_CLIENT_CERT_HEADER: headerName('x-client-cert'),
+  EST_REENROLL_GRACE_SECONDS: integer(0, 31_536_000, 0),
+  CERTIFICATE_EXPIRING_NOTICE_SECONDS: integer(60, 31_536_000, 14 * 86_400),
+  CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS: integer(1, 86_400, 3600),
 } as const;
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -103,7 +114,12 @@ export const SECRET_VARIABLES: ReadonlySet<EnvironmentVariable> = new Set([
   'BOOTSTRAP_OPERATOR_API_KEY',
 ]);
 
-const APP_PORT_VARIABLES = ['RENDEZVOUS_PORT', 'VOUCHER_SERVICE_PORT', 'OWNER_ONBOARDING_PORT'] as const;
+const APP_PORT_VARIABLES = [
+  'RENDEZVOUS_PORT',
+  'VOUCHER_SERVICE_PORT',
+  'OWNER_ONBOARDING_PORT',
+  'WORKER_PORT',
+] as const;
 
 type Environment = z.output<z.ZodObject<typeof environmentVariables>>;
 
@@ -130,6 +146,8 @@ function toConfig(env: Environment) {
       host: env.HOST ?? (embeddedDatabase ? '127.0.0.1' : '0.0.0.0'),
       maxBodyBytes: env.MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      /** The worker's probe and metrics port. */
+      workerPort: env.WORKER_PORT,
     },
     apps: {
       rendezvous: appEndpoint(env.RENDEZVOUS_PORT, env.RENDEZVOUS_PUBLIC_URL),
@@ -207,6 +225,7 @@ function toConfig(env: Environment) {
       rateLimit: {
         perAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_ADDRESS,
         perGuidPerMinute: env.RENDEZVOUS_RATE_LIMIT_PER_GUID,
+        to0PerAddressPerMinute: env.RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS,
       },
       trustedProxies: env.RENDEZVOUS_TRUSTED_PROXIES,
       lookupCacheSeconds: env.RENDEZVOUS_LOOKUP_CACHE_SECONDS,
@@ -244,6 +263,24 @@ function toConfig(env: Environment) {
       operatorApiKeyFile: env.BOOTSTRAP_OPERATOR_API_KEY_FILE,
       rendezvousTrustedKeysFile: env.BOOTSTRAP_RENDEZVOUS_TRUSTED_KEYS_FILE,
     },
+    est: {
+      /** PEM files of the EST HTTPS listener (both or neither). */
+      tls:
+        env.EST_TLS_CERT_FILE !== undefined || env.EST_TLS_KEY_FILE !== undefined
+          ? { certificateFile: env.EST_TLS_CERT_FILE, privateKeyFile: env.EST_TLS_KEY_FILE }
+          : undefined,
+      /** HTTPS port of owner onboarding's EST routes; 0: none. */
+      tlsPort: env.OWNER_ONBOARDING_EST_TLS_PORT,
+      trustedProxies: env.EST_TRUSTED_PROXIES,
+      clientCertHeader: env.EST_CLIENT_CERT_HEADER,
+      /** How long after notAfter a certificate may still re-enrol, unless the owner sets its own. */
+      reenrollGraceSeconds: env.EST_REENROLL_GRACE_SECONDS,
+    },
+    certificates: {
+      /** certificate.expiring is raised this long before a current certificate's notAfter. */
+      expiringNoticeSeconds: env.CERTIFICATE_EXPIRING_NOTICE_SECONDS,
+      expiryScanIntervalSeconds: env.CERTIFICATE_EXPIRY_SCAN_INTERVAL_SECONDS,
+    },
   };
 }
 
@@ -260,6 +297,16 @@ export const configSchema = z
         code: 'custom',
         path: ['KEY_CUSTODY_MASTER_KEY'],
         message: 'is required when DATABASE_URL is set (base64 of 32 random bytes)',
+      });
+    } else if (env.NODE_ENV === 'production' && env.KEY_CUSTODY_MASTER_KEY === undefined) {
+      // Embedded mode would generate the master key into DATA_DIR/master.key, beside the data it
+      // protects (one copy of the volume has both): a demo convenience, never a production setup.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KEY_CUSTODY_MASTER_KEY'],
+        message:
+          'is required when NODE_ENV=production: without it the embedded mode generates the master key into ' +
+          'DATA_DIR/master.key, next to the data it protects (set NODE_ENV=development for a demo)',
       });
     }
     if (env.KEY_CUSTODY === 'pkcs11') {
@@ -287,6 +334,14 @@ export const configSchema = z
     }
     // Production never falls back to http://127.0.0.1:<port> for an address devices are given.
     if (env.NODE_ENV === 'production') {
+      if (env.DATABASE_URL !== undefined && env.RENDEZVOUS_DEFAULT_POLICY === 'open')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RENDEZVOUS_DEFAULT_POLICY'],
+          message:
+            'must not be open when NODE_ENV=production on a PostgreSQL server: the open policy registers any ' +
+            "verified voucher (anyone's redirect); list trusted manufacturer keys or device CAs instead",
+        });
       for (const [name, usedIn] of devicePublicUrls(env)) {
         if (env[name] === undefined)
           ctx.addIssue({

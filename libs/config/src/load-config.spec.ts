@@ -30,7 +30,12 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.database).toEqual({ kind: 'embedded', dataDir: join(dataDir, 'postgres') });
     expect(config.queue).toEqual({ kind: 'postgres', prefix: 'ztp' });
-    expect(config.http).toEqual({ host: '127.0.0.1', maxBodyBytes: 1048576, shutdownTimeoutMs: 10000 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      maxBodyBytes: 1048576,
+      shutdownTimeoutMs: 10000,
+      workerPort: 8043,
+    });
     expect(config.apps.rendezvous).toEqual({ port: 8040, publicUrl: 'http://127.0.0.1:8040' });
     expect(config.apps.voucherService).toEqual({ port: 8041, publicUrl: 'http://127.0.0.1:8041' });
     expect(config.apps.ownerOnboarding).toEqual({ port: 8042, publicUrl: 'http://127.0.0.1:8042' });
@@ -177,6 +182,28 @@ describe('loadConfig', () => {
     expect(bad).toMatch(/names version 2 twice/);
     expect(bad).not.toContain(old);
     expect(problemsOf({ KEY_CUSTODY_PREVIOUS_MASTER_KEYS: '0:abc' })).toMatch(/version:base64/);
+  });
+
+  it('refuses production on the embedded database with a generated master key (it would sit beside the data)', () => {
+    const embeddedProduction = { NODE_ENV: 'production', RENDEZVOUS_PUBLIC_URL: 'https://rv.example' };
+    expect(problemsOf(embeddedProduction)).toMatch(
+      /KEY_CUSTODY_MASTER_KEY is required when NODE_ENV=production: without it the embedded mode generates the master key into DATA_DIR\/master.key/,
+    );
+    expect(
+      loadConfig({ DATA_DIR: dataDir, ...embeddedProduction, KEY_CUSTODY_MASTER_KEY: KEY }).keyCustody.source,
+    ).toBe('environment');
+  });
+
+  it('refuses the open rendezvous policy in production on a PostgreSQL server', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/ztp',
+        KEY_CUSTODY_MASTER_KEY: KEY,
+        RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
+        RENDEZVOUS_DEFAULT_POLICY: 'open',
+      }),
+    ).toMatch(/RENDEZVOUS_DEFAULT_POLICY must not be open when NODE_ENV=production on a PostgreSQL server/);
   });
 
   it('refuses production without the public URL devices are given, never falling back to 127.0.0.1', () => {

@@ -11,3 +11,4 @@ export * from './to2-verification-error';
 export * from './service-info-modules';
 export * from './sztp';
 export * from './keep-alive-fetch';
+export * from './est';

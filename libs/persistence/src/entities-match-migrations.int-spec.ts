@@ -17,7 +17,7 @@ import { createTestDatabase, openDataSource, type TestDatabase } from './index';
 const SCHEMA_OBJECTS_ONLY_IN_MIGRATIONS = {
   // TypeORM has no trigger or function metadata. The guard enforces the device state machine
   // (migration 1795231000000; ARCHITECTURE.md "Device lifecycle").
-  triggers: ['device.device_lifecycle_guard'],
+  triggers: ['device.device_lifecycle_guard', 'sztp_device.sztp_device_lifecycle_guard'],
   functions: ['device_lifecycle_guard'],
 };
 

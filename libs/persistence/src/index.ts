@@ -23,6 +23,7 @@ export * from './sztp';
 export * from './rendezvous';
 export * from './onboarding';
 export * from './bootstrap';
+export * from './fleet';
 export { ExpiringCache } from './support/expiring-cache';
 export { preparedQuery } from './support/prepared-query';
 export { ResilientPgClient } from './support/resilient-pg-client';

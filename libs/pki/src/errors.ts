@@ -2,6 +2,7 @@
 export type PkiErrorCode =
   | 'malformed-pem'
   | 'malformed-csr'
+  | 'malformed-est-body'
   | 'bad-csr-signature'
   | 'unsupported-key-type'
   | 'unsupported-signature-algorithm'

@@ -26,5 +26,6 @@ export * from './chain/validate-chain';
 export * from './revocation/reasons';
 export * from './revocation/crl';
 export * from './revocation/ocsp';
+export * from './est/est-wire';
 export * from './custody/key-migration';
 export { createSoftHsmToken, SOFTHSM2_MODULE, type TestToken } from './custody/softhsm.testing';

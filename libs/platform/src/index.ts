@@ -1,10 +1,13 @@
 export { type AppDescriptor, type AppName } from './app/app-descriptor';
+export { closeApp, drainBudgetMs } from './app/close-app';
 export { createApp, createOpenApiDocument } from './app/create-app';
+export { CONSOLE_DIST, installConsole } from './console/install-console';
 export { PlatformModule } from './app/platform.module';
 export { assertPortsFree, listenApp } from './app/listen';
 export { runApp } from './app/run-app';
 export { runWorker } from './app/run-worker';
 export { createWorkerContext } from './app/worker-context';
+export { startWorkerProbes, workerRegistry, type WorkerProbes } from './app/worker-probes';
 export {
   PROBLEM_CONTENT_TYPE,
   ProblemException,
@@ -15,6 +18,7 @@ export { ProblemDetailsFilter } from './http/problem-details.filter';
 export { REQUEST_ID_HEADER } from './http/request-id';
 export { NestLoggerAdapter } from './logging/nest-logger.adapter';
 export { createRootLogger } from './logging/root-logger';
+export { HttpMetrics } from './metrics/http-metrics';
 export { METRICS_REGISTRY } from './metrics/metrics.module';
 export { buildOpenApiDocument, serializeOpenApiDocument } from './openapi/openapi-document';
 export { migrateAll, openDatabase, type OpenDatabase } from './runtime/database';

@@ -23,7 +23,11 @@ export interface QueueBackend {
     handler: JobHandler<TData, TResult>,
     options?: WorkerOptions,
   ): Worker<TData, TResult>;
-  createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents;
+  /**
+   * A listener for a queue's events. Resolves once its cursor is fixed: it sees every event
+   * published after that, however soon (BullMQ's own default can skip the first ones).
+   */
+  createQueueEvents(definition: QueueDefinition<unknown, unknown>): Promise<QueueEvents>;
   /** Resolves when the backend answers and its schema is usable; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,7 +28,7 @@ function behavesAsAQueue(backend: () => QueueBackend) {
 
   it('processes an enqueued job and returns its result', async () => {
     const queue = backend().createQueue(SUM);
-    const events = backend().createQueueEvents(SUM);
+    const events = await backend().createQueueEvents(SUM);
     const seen: string[] = [];
     const worker = backend().createWorker(SUM, async (job) => {
       seen.push(job.name);
@@ -52,7 +52,7 @@ function behavesAsAQueue(backend: () => QueueBackend) {
   it('reports a failing job as failed with its reason', async () => {
     const failing = defineQueue<{ reason: string }, never>('test.fail');
     const queue = backend().createQueue(failing);
-    const events = backend().createQueueEvents(failing);
+    const events = await backend().createQueueEvents(failing);
     const worker = backend().createWorker(failing, async (job) => {
       throw new Error(job.data.reason);
     });
@@ -88,7 +88,7 @@ describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ?
 
   it('delivers an event whose NOTIFY it missed within about a second, not at the 10 s default poll', async () => {
     const silent = defineQueue<unknown, unknown>('test.silent');
-    const events = backend.createQueueEvents(silent);
+    const events = await backend.createQueueEvents(silent);
     try {
       await events.waitUntilReady();
       // Let its read loop reach the NOTIFY wait, then write an event row without a NOTIFY: what a
@@ -115,6 +115,33 @@ describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ?
     }
   });
 
+  it('sees an event published the moment its listener exists (BullMQ resolves "$" too late)', async () => {
+    const eager = defineQueue<unknown, unknown>('test.eager');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      for (let round = 0; round < 5; round++) {
+        const events = await backend.createQueueEvents(eager);
+        try {
+          const seen = new Promise<string>((resolve) =>
+            events.on('failed', ({ failedReason }) => resolve(failedReason)),
+          );
+          // Straight away, on a connection that is already open: before BullMQ's first read.
+          await client.query(
+            `INSERT INTO ${QUEUE_SCHEMA}.event (queue, event, data, created_at_ms) VALUES ($1, 'failed', $2, $3)`,
+            [eager.name, { jobId: String(round), failedReason: `round ${round}` }, Date.now()],
+          );
+          const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('missed'), 3000));
+          expect(await Promise.race([seen, timeout])).toBe(`round ${round}`);
+        } finally {
+          await events.close();
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   it('wires producers and processors into Nest', async () => {
     @Injectable()
     class SumProcessor implements JobProcessor<{ numbers: number[] }, { sum: number }> {
@@ -131,7 +158,7 @@ describe(`queues on BullMQ's PostgreSQL backend (${process.env['DATABASE_URL'] ?
       imports: [BackendModule, QueueModule, QueueWorkersModule.forProcessors([SumProcessor])],
     }).compile();
     const app = await moduleRef.init();
-    const events = backend.createQueueEvents(SUM);
+    const events = await backend.createQueueEvents(SUM);
     try {
       await events.waitUntilReady();
       const job = await app

@@ -2,6 +2,7 @@ import { type QueueDefinition } from './queue-definition';
 import { WEBHOOK_DELIVERY } from './webhooks/webhook-queue';
 import { RENDER_BUNDLES } from './onboarding/render-bundles-queue';
 import { RENDEZVOUS_SWEEP, TO0_REGISTER, TO0_SCAN } from './to0/to0-queues';
+import { CERTIFICATE_EXPIRY_SCAN } from './certificates/certificate-queues';
 
 /**
  * Every queue of the system, registered once. A new queue: declare it in its feature (or here) with
@@ -14,4 +15,5 @@ export const QUEUES: readonly QueueDefinition<unknown, unknown>[] = [
   TO0_REGISTER as QueueDefinition<unknown, unknown>,
   TO0_SCAN as QueueDefinition<unknown, unknown>,
   RENDEZVOUS_SWEEP as QueueDefinition<unknown, unknown>,
+  CERTIFICATE_EXPIRY_SCAN as QueueDefinition<unknown, unknown>,
 ];

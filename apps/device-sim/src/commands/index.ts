@@ -5,6 +5,7 @@ import { sztpCommand } from './sztp';
 import { onboardCommand } from './onboard';
 import { to2Command } from './to2';
 import { to1Command } from './to1';
+import { renewCommand } from './renew';
 
 export type { CommandContext, DeviceSimCommand } from './command';
 
@@ -19,4 +20,5 @@ export const COMMANDS: readonly DeviceSimCommand[] = [
   to2Command,
   onboardCommand,
   to1Command,
+  renewCommand,
 ];

@@ -3,11 +3,14 @@ import { CertificateRevocations } from '@ztp/persistence';
 import { type KeyCustody } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { DataSource } from 'typeorm';
+import { WebhookEventsModule } from '@ztp/queue';
 import { OcspResponder } from './ocsp-responder';
+import { OwnerCertificateAuthority } from './owner-certificate-authority';
 import { RevocationController } from './revocation.controller';
 
-/** Publication of the owner CAs' revocation status: CRLs and OCSP. */
+/** The owner CAs: issuance of operational certificates, and their revocation status (CRLs and OCSP). */
 @Module({
+  imports: [WebhookEventsModule],
   controllers: [RevocationController],
   providers: [
     {
@@ -17,7 +20,8 @@ import { RevocationController } from './revocation.controller';
         new CertificateRevocations(dataSource, custody, () => clock.now()),
     },
     OcspResponder,
+    OwnerCertificateAuthority,
   ],
-  exports: [CertificateRevocations],
+  exports: [CertificateRevocations, OwnerCertificateAuthority, OcspResponder],
 })
 export class CertificatesModule {}

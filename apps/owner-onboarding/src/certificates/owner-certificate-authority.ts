@@ -3,17 +3,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
 import {
   AuditLog,
+  type CertificateRequestKind,
   IssuedCertificateEntity,
   normalizeSerial,
   OwnerCaStore,
   ExpiringCache,
 } from '@ztp/persistence';
 import { APP_CONFIG, CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
-import { CertificateIssuer, certificateFingerprint, type KeyCustody } from '@ztp/pki';
+import {
+  CertificateIssuer,
+  certificateFingerprint,
+  type KeyCustody,
+  NOT_BEFORE_SKEW_MS,
+  type ParsedCsr,
+} from '@ztp/pki';
 import { guidToUuid, parseGuid } from '@ztp/protocol';
 import { WebhookEvents } from '@ztp/queue';
 import { X509Certificate } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { type CertificateAuthorityPort } from '../service-info/modules/owner-module';
 import { revocationUrls } from './revocation-urls';
 
@@ -88,7 +95,10 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
     return (await this.ca(ownerTenantId)).allowServerKeygen;
   }
 
-  async issue(request: Parameters<CertificateAuthorityPort['issue']>[0]): Promise<Uint8Array> {
+  async issue(
+    request: Parameters<CertificateAuthorityPort['issue']>[0],
+    inTransaction?: (manager: EntityManager, certificate: IssuedCertificateEntity) => Promise<void>,
+  ): Promise<Uint8Array> {
     const { context, csr, kind, validityDays } = request;
     const ca = await this.ca(context.ownerTenantId);
     const rows: { name: string; serial_number: string | null }[] = await this.dataSource.query(
@@ -110,28 +120,16 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
       },
       revocationUrls(this.config.apps.ownerOnboarding.publicUrl, context.ownerTenantId),
     );
-    const certificate = new X509Certificate(der);
-    const fingerprint = certificateFingerprint(der);
     await this.dataSource.transaction(async (manager) => {
-      const row = await manager.getRepository(IssuedCertificateEntity).save({
+      const row = await this.record(manager, {
         ownerTenantId: context.ownerTenantId,
         deviceId: context.deviceId,
         guid: context.guidHex,
-        serialNumber: normalizeSerial(certificate.serialNumber),
-        subject: certificate.subject.replace(/\n/g, ', '),
-        fingerprint,
-        certificate: Buffer.from(der),
-        notAfter: new Date(certificate.validTo),
+        der,
         kind,
-        issuedAt: this.clock.now(),
+        replacesCertificateId: null,
       });
-      const data = {
-        certificateId: row.id,
-        serialNumber: row.serialNumber,
-        fingerprint,
-        kind,
-        notAfter: row.notAfter,
-      };
+      const data = certificateEventData(row);
       await this.audit.append(manager, {
         tenantId: context.ownerTenantId,
         eventType: 'certificate.issued',
@@ -145,7 +143,67 @@ export class OwnerCertificateAuthority implements CertificateAuthorityPort {
         subject: `device:${context.guidHex}`,
         data,
       });
+      await inTransaction?.(manager, row);
     });
     return der;
   }
+
+  /**
+   * A renewal of `previous` for the CSR's (new) key: same subject, SANs and usages, a validity as
+   * long as the previous one's, from the owner's current CA. Only signs; `record` stores it.
+   */
+  async signRenewal(previous: IssuedCertificateEntity, csr: ParsedCsr): Promise<Uint8Array> {
+    const ca = await this.ca(previous.ownerTenantId);
+    const old = new X509Certificate(previous.certificate);
+    const lifetimeMs =
+      new Date(old.validTo).getTime() - new Date(old.validFrom).getTime() - NOT_BEFORE_SKEW_MS;
+    const validityDays = Math.max(1, Math.round(lifetimeMs / 86_400_000));
+    return this.issuer.renewFromCsr(
+      { keyId: ca.keyId, certificate: ca.certificate },
+      new Uint8Array(previous.certificate),
+      csr,
+      validityDays,
+      revocationUrls(this.config.apps.ownerOnboarding.publicUrl, previous.ownerTenantId),
+    );
+  }
+
+  /** Stores an issued certificate (DER) in issued_certificate, in the caller's transaction. */
+  async record(
+    manager: EntityManager,
+    input: {
+      ownerTenantId: string;
+      deviceId: string;
+      guid: string;
+      der: Uint8Array;
+      kind: CertificateRequestKind;
+      replacesCertificateId: string | null;
+    },
+  ): Promise<IssuedCertificateEntity> {
+    const certificate = new X509Certificate(input.der);
+    return manager.getRepository(IssuedCertificateEntity).save({
+      ownerTenantId: input.ownerTenantId,
+      deviceId: input.deviceId,
+      guid: input.guid,
+      serialNumber: normalizeSerial(certificate.serialNumber),
+      subject: certificate.subject.replace(/\n/g, ', '),
+      fingerprint: certificateFingerprint(input.der),
+      certificate: Buffer.from(input.der),
+      notAfter: new Date(certificate.validTo),
+      kind: input.kind,
+      issuedAt: this.clock.now(),
+      replacesCertificateId: input.replacesCertificateId,
+    });
+  }
+}
+
+/** The data of certificate.issued / renewed audit events and webhooks. */
+export function certificateEventData(row: IssuedCertificateEntity): Record<string, unknown> {
+  return {
+    certificateId: row.id,
+    serialNumber: row.serialNumber,
+    fingerprint: row.fingerprint,
+    kind: row.kind,
+    notAfter: row.notAfter,
+    ...(row.replacesCertificateId ? { replacesCertificateId: row.replacesCertificateId } : {}),
+  };
 }

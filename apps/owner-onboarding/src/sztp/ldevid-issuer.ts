@@ -89,6 +89,17 @@ export class SztpLdevidIssuer {
       }
       throw err;
     }
+    // Only what csrRequest asks for: a new P-256/P-384 key, or (a device that cannot generate one) its
+    // IDevID's key. Anything else (an RSA key where P-256 was selected) was not asked for.
+    const idevidKey =
+      device.idevidPublicKey !== undefined && sameBytes(csr.publicKeySpki, device.idevidPublicKey);
+    if (!idevidKey && csr.keySpec !== 'P-256' && csr.keySpec !== 'P-384') {
+      throw RestconfRequestError.of(
+        400,
+        'invalid-value',
+        `ietf-sztp-csr:p10-csr: a ${csr.keySpec} key was not asked for; send a CSR for a new P-256 or P-384 key${device.idevidPublicKey ? ' or for the IDevID key' : ''}`,
+      );
+    }
     const issuer = { keyId: context.owner.caKeyId, certificate: context.owner.caCertificate };
     let certificate: Uint8Array;
     try {

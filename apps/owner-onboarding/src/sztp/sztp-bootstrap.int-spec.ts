@@ -418,6 +418,26 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       ]);
     });
 
+    it('refuses a CSR for a key it did not ask for (RSA where P-256 is selected), storing nothing', async () => {
+      const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-RSACSR' });
+      const profile = await fixture.addProfile({ name: 'ldevid-rsa', issueLdevid: true });
+      await dataSource
+        .getRepository(SztpDeviceEntity)
+        .update({ serialNumber: 'RTR-RSACSR' }, { onboardingProfileId: profile.id });
+      const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const csr = await createCsr({ signer: createSoftwareSigner(key), subject: { commonName: 'x' } });
+      const before = await counts();
+      const res = await post(GBD, {
+        body: gbdInput({ signedDataPreferred: false, csr: { format: 'p10-csr', value: csr } }),
+        contentType: JSON_TYPE,
+        cert: idevid,
+      });
+      expect(res.status).toBe(400);
+      expect(restconfError(res.body)).toMatchObject({ errorTag: 'invalid-value' });
+      expect(restconfError(res.body).errorMessage).toMatch(/RSA-2048 key was not asked for/);
+      expect(await counts()).toEqual(before);
+    });
+
     it('refuses a CSR whose signature does not verify, storing nothing', async () => {
       const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-BADCSR' });
       const profile = await fixture.addProfile({ name: 'ldevid-2', issueLdevid: true });
@@ -518,6 +538,38 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
         'invalid-value',
       ],
       [
+        'JSON nested 20,000 levels deep (YANG media type)',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+        JSON_TYPE,
+        400,
+        'unknown-element',
+      ],
+      [
+        'JSON nested 20,000 levels deep (plain application/json)',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"x":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`,
+        'application/json',
+        400,
+        'malformed-message',
+      ],
+      [
+        'plain application/json that does not parse',
+        GBD,
+        '{"ietf-sztp-bootstrap-server:input":',
+        'application/json',
+        400,
+        'malformed-message',
+      ],
+      [
+        'a body over MAX_BODY_BYTES',
+        GBD,
+        `{"ietf-sztp-bootstrap-server:input":{"nonce":"${'A'.repeat(1024 * 1024 + 16)}"}}`,
+        JSON_TYPE,
+        413,
+        'too-big',
+      ],
+      [
         'a body that is not UTF-8',
         PROGRESS,
         Buffer.from([0xff, 0xfe, 0x00]),
@@ -575,6 +627,52 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('GET, PUT or DELETE on an operation: 405 operation-not-supported, Allow: POST (RESTCONF, never RFC 7807)', async () => {
+      for (const method of ['get', 'put', 'delete'] as const) {
+        const res = await request(app.getHttpServer())[method](GBD).set('Accept', JSON_TYPE);
+        expect(res.status).toBe(405);
+        expect(res.headers['allow']).toBe('POST');
+        expect(res.headers['content-type']).toBe(JSON_TYPE);
+        expect(restconfError(res.text)).toMatchObject({ errorTag: 'operation-not-supported' });
+      }
+      const xml = await request(app.getHttpServer()).get(PROGRESS).set('Accept', XML_TYPE);
+      expect(xml.status).toBe(405);
+      expect(restconfError(xml.text, 'xml').errorTag).toBe('operation-not-supported');
+    });
+
+    it('a trusted certificate with Basic credentials naming another device: 403, nothing served', async () => {
+      await fixture.addDevice({ serialNumber: 'LAB-OTHER', type: 'lab', activationCode: 'other-code' });
+      const before = await counts();
+      const res = await post(GBD, {
+        body: gbdInput({ signedDataPreferred: true }),
+        contentType: JSON_TYPE,
+        cert: router.idevid,
+        basic: ['LAB-OTHER', 'other-code'],
+      });
+      expect(res.status).toBe(403);
+      expect(restconfError(res.body)).toMatchObject({ errorTag: 'access-denied' });
+      expect(restconfError(res.body).errorMessage).toMatch(/certificate is for serial number "RTR-1"/);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('ten wrong activation codes lock the serial number: 429 with Retry-After, the right code refused too', async () => {
+      await fixture.addDevice({ serialNumber: 'LAB-GUESSED', type: 'lab', activationCode: 'right-code' });
+      const body = gbdInput({ signedDataPreferred: false });
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        statuses.push(
+          (await post(GBD, { body, contentType: JSON_TYPE, basic: ['LAB-GUESSED', `guess-${i}`] })).status,
+        );
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+      const right = await post(GBD, { body, contentType: JSON_TYPE, basic: ['LAB-GUESSED', 'right-code'] });
+      expect(right.status).toBe(429);
+      expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+      expect(restconfError(right.body).errorMessage).toMatch(
+        /too many wrong activation codes for this serial number/,
+      );
+    });
+
     it('a device nobody holds a voucher for', async () => {
       const { idevid } = await fixture.addDevice({ serialNumber: 'RTR-ORPHAN', withVoucher: false });
       const res = await post(GBD, {
@@ -582,7 +680,7 @@ describe('SZTP bootstrap server (owner onboarding)', () => {
         contentType: JSON_TYPE,
         cert: idevid,
       });
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(409);
       expect(restconfError(res.body).errorTag).toBe('data-missing');
     });
   });

@@ -10,8 +10,8 @@ import {
   RESTCONF_ROOT,
 } from '@ztp/persistence';
 import { type KeyCustody } from '@ztp/pki';
-import { CLOCK, type Clock, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
-import { WebhookEvents, WebhookEventsModule } from '@ztp/queue';
+import { CLOCK, type Clock, HttpMetrics, KEY_CUSTODY, StartupError, TlsListenerModule } from '@ztp/platform';
+import { DeviceFailureReporter, WebhookEvents, WebhookEventsModule } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { SztpLdevidIssuer } from './ldevid-issuer';
 import { SztpBootstrapController } from './sztp-bootstrap.controller';
@@ -52,14 +52,22 @@ function sztpTlsSettings(config: AppConfig) {
     },
     {
       provide: SztpProgressLog,
-      inject: [DataSource, CLOCK, WebhookEvents],
-      useFactory: (dataSource: DataSource, clock: Clock, webhooks: WebhookEvents) =>
+      inject: [DataSource, CLOCK, WebhookEvents, DeviceFailureReporter, HttpMetrics],
+      useFactory: (
+        dataSource: DataSource,
+        clock: Clock,
+        webhooks: WebhookEvents,
+        deviceEvents: DeviceFailureReporter,
+        metrics: HttpMetrics | undefined,
+      ) =>
         new SztpProgressLog({
           dataSource,
           now: () => clock.now(),
           inTransaction: async (manager, recorded) => {
             const onboarded = sztpOnboardedEvent(recorded);
             if (onboarded) await webhooks.emit(manager, onboarded);
+            const outcome = await deviceEvents.sztpProgress(manager, recorded);
+            if (outcome) metrics?.countSztpOnboarding(outcome);
           },
         }),
     },

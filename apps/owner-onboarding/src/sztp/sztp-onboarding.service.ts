@@ -28,7 +28,7 @@ export class SztpOnboardingService {
     const profile = context.profile;
     if (profile === undefined) {
       throw RestconfRequestError.of(
-        404,
+        409,
         'data-missing',
         'the owner has no onboarding profile for this device',
       );

@@ -28,6 +28,7 @@ import {
   type To2ProveOvHdrPayload,
   TunnelSession,
   type CborValue,
+  type EtmKeySizes,
 } from '@ztp/protocol';
 
 /**
@@ -41,6 +42,11 @@ export class ManualDevice {
   nonceProveDv!: Uint8Array;
   nonceSetupDv!: Uint8Array;
   tunnel!: TunnelSession;
+  /**
+   * The AES-CBC/CTR key sizes this device derives, and the only ones it accepts (go-fdo's client
+   * is as strict with its own).
+   */
+  etmKeySizes: EtmKeySizes = 'spec';
   private xA!: Uint8Array;
   private ownerKey!: ReturnType<typeof publicKeyFromCbor>;
 
@@ -83,7 +89,9 @@ export class ManualDevice {
   /** The ProveDevice body; `bend` may change the EAT payload before it is signed. */
   async proveBody(bend: (payload: EatPayload) => void = () => undefined): Promise<Uint8Array> {
     const exchange = deviceRespond(this.kexSuite, this.xA, { ownerPublicKey: this.ownerKey.key });
-    this.tunnel = TunnelSession.establish(this.cipher as CipherSuite, exchange.secret);
+    this.tunnel = TunnelSession.establish(this.cipher as CipherSuite, exchange.secret, {
+      keySizes: this.etmKeySizes,
+    });
     this.nonceSetupDv = cryptoRandom(16);
     const payload = newEatPayload(
       parseGuid(this.credential.guid),

@@ -173,6 +173,52 @@ describe('TO2 while the ledger changes', () => {
     expect((await ledger(dev)).lifecycle).toBe('onboarded');
   });
 
+  for (const hmac of ['some', null] as const)
+    it(`a device decommissioned mid-TO2 (${hmac ? 'replacement' : 'credential reuse'}) does not complete; HelloDevice refuses it after`, async () => {
+      const { d, dev } = await readyDevice(hmac ? owner : reuseOwner, hmac);
+      await sendDevmod(d);
+      // What the decommission use case does to the rows (DeviceLifecycleService.decommission).
+      await harness.dataSource.query(
+        `UPDATE device SET lifecycle = 'decommissioned', disabled_from = NULL WHERE id = $1`,
+        [dev.deviceId],
+      );
+      await harness.dataSource.query(`UPDATE voucher SET status = 'retired' WHERE id = $1`, [dev.voucherId]);
+      expect(await code(d.done())).toBe(ErrorCode.InternalServerError);
+      expect(await ledger(dev)).toEqual({
+        lifecycle: 'decommissioned',
+        guid: dev.guidHex,
+        events: 0,
+        vouchers: 1,
+        deliveries: 0,
+      });
+      const again = new ManualDevice(dev.credential, harness.instance.url);
+      const refused = await again.hello().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(FdoErrorReply);
+      expect((refused as FdoErrorReply).message).toMatch(/decommissioned/);
+    });
+
+  it('HelloDevice refuses a disabled device with a clear error, and accepts it once enabled', async () => {
+    const dev = await provisionDevice(harness.dataSource, { owner });
+    await harness.dataSource.query(
+      `UPDATE device SET lifecycle = 'disabled', disabled_from = lifecycle WHERE id = $1`,
+      [dev.deviceId],
+    );
+    const refused = await new ManualDevice(dev.credential, harness.instance.url).hello().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toMatchObject({ code: ErrorCode.ResourceNotFound });
+    expect((refused as FdoErrorReply).message).toMatch(/disabled by its owner/);
+    await harness.dataSource.query(
+      `UPDATE device SET lifecycle = disabled_from, disabled_from = NULL WHERE id = $1`,
+      [dev.deviceId],
+    );
+    await new ManualDevice(dev.credential, harness.instance.url).hello();
+  });
+
   it('configuration after a deletion is refused: 68 (ServiceInfo) is 500 and the session stays put', async () => {
     const { d, dev } = await readyDevice(owner, 'some');
     await harness.dataSource.query(`UPDATE voucher SET status = 'deleted' WHERE id = $1`, [dev.voucherId]);

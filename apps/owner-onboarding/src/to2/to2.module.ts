@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { type AppConfig } from '@ztp/config';
-import { APP_CONFIG, FDO_MESSAGE_HANDLERS } from '@ztp/platform';
+import { APP_CONFIG, FDO_MESSAGE_HANDLERS, withFailureRecorder } from '@ztp/platform';
 import { QueueModule, WebhookEventsModule } from '@ztp/queue';
-import { OwnerCertificateAuthority } from '../certificates/owner-certificate-authority';
+import { CertificatesModule } from '../certificates/certificates.module';
 import { BundleDelivery } from '../service-info/bundle-delivery';
 import { DeviceUploads } from '../service-info/device-uploads';
 import { DeliveryOutcomes } from './messages/delivery-outcomes';
@@ -13,6 +13,7 @@ import { OvNextEntry } from './messages/ov-next-entry';
 import { ProveDevice } from './messages/prove-device';
 import { ServiceInfoReady } from './messages/service-info-ready';
 import { DeviceTrust } from './owner/device-trust';
+import { EtmKeySizesLedger } from './owner/etm-key-sizes';
 import { OnboardingCompletion } from './owner/onboarding-completion';
 import { OwnerKex } from './owner/owner-kex';
 import { OwnerSigners } from './owner/owner-signers';
@@ -20,13 +21,14 @@ import { OwnerVouchers } from './owner/owner-vouchers';
 import { ReplacementCredentials } from './owner/replacement-credentials';
 import { SessionSealer } from './session/session-sealer';
 import { To2SessionStore } from './session/session-store';
+import { To2FailureRecorder } from './to2-failure-recorder';
 import { To2Handlers } from './to2-handlers';
 import { To2Maintenance } from './to2-maintenance';
 import { SESSION_SEALER } from './to2.tokens';
 
 /** FDO TO2 (messages 60-71) on the shared endpoint POST /fdo/101/msg/{60,62,64,66,68,70}. */
 @Module({
-  imports: [QueueModule, WebhookEventsModule],
+  imports: [QueueModule, WebhookEventsModule, CertificatesModule],
   providers: [
     {
       provide: SESSION_SEALER,
@@ -46,11 +48,11 @@ import { SESSION_SEALER } from './to2.tokens';
     OnboardingCompletion,
     BundleDelivery,
     DeviceUploads,
-    OwnerCertificateAuthority,
     DeliveryOutcomes,
     HelloDevice,
     OvNextEntry,
     ProveDevice,
+    EtmKeySizesLedger,
     ServiceInfoReady,
     DeviceServiceInfo,
     Done,
@@ -58,9 +60,11 @@ import { SESSION_SEALER } from './to2.tokens';
     To2Maintenance,
     {
       provide: FDO_MESSAGE_HANDLERS,
-      inject: [To2Handlers],
-      useFactory: (handlers: To2Handlers) => handlers.handlers(),
+      inject: [To2Handlers, To2FailureRecorder],
+      useFactory: (handlers: To2Handlers, failures: To2FailureRecorder) =>
+        withFailureRecorder(handlers.handlers(), failures.record),
     },
+    To2FailureRecorder,
   ],
 })
 export class To2Module {}

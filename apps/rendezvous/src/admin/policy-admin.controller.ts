@@ -44,6 +44,17 @@ const entrySchema = z
       .string()
       .max(64 * 1024)
       .optional(),
+    /** device-ca: the manufacturer keys (SHA-256 hex of the SPKI) whose vouchers the CA's devices carry. */
+    manufacturerKeys: z
+      .array(
+        z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/, '64 hex digits')
+          .transform((s) => s.toLowerCase()),
+      )
+      .min(1)
+      .max(100)
+      .optional(),
     label: z.string().max(200).optional(),
   })
   .refine((e) => (e.sha256 === undefined) !== (e.pem === undefined), {
@@ -52,6 +63,11 @@ const entrySchema = z
   .refine((e) => e.kind !== 'device-ca' || e.pem !== undefined, {
     message: 'a device CA is given as a PEM certificate',
     path: ['pem'],
+  })
+  .refine((e) => (e.kind === 'device-ca') === (e.manufacturerKeys !== undefined), {
+    message:
+      "a device CA names the manufacturer keys its devices' vouchers are signed by (manufacturerKeys); other entries name none",
+    path: ['manufacturerKeys'],
   });
 
 const listEntriesSchema = z.strictObject({ kind: z.enum(RV_POLICY_ENTRY_KINDS).optional() });
@@ -63,6 +79,8 @@ export interface PolicyEntryView {
   label: string | null;
   /** device-ca only. */
   certificateSubject: string | null;
+  /** device-ca only: the manufacturer keys it is bound to. */
+  manufacturerKeys: string[];
   createdAt: string;
 }
 
@@ -78,6 +96,7 @@ function entryView(entry: RvPolicyEntryEntity): PolicyEntryView {
     sha256: entry.sha256,
     label: entry.label,
     certificateSubject: entry.certificate ? new X509Certificate(entry.certificate).subject : null,
+    manufacturerKeys: entry.manufacturerKeys,
     createdAt: entry.createdAt.toISOString(),
   };
 }
@@ -145,7 +164,10 @@ export class PolicyAdminController {
   @ApiBody({ schema: openApiSchema(settingsSchema) })
   @ApiOkResponse({ description: 'The policy' })
   async put(@Body() body: unknown): Promise<PolicyView> {
-    await this.policies.saveSettings(parseRequest(settingsSchema, body));
+    const settings = parseRequest(settingsSchema, body);
+    if (settings.openMode && !this.policies.openModeAllowed())
+      throw badRequest('openMode is not available in production on a PostgreSQL server');
+    await this.policies.saveSettings(settings);
     return this.get();
   }
 
@@ -179,6 +201,7 @@ export class PolicyAdminController {
         ? await this.policies.addEntry({
             kind: request.kind,
             certificate: new Uint8Array(caFromPem(request.pem!).raw),
+            manufacturerKeys: request.manufacturerKeys ?? [],
             label: request.label,
           })
         : await this.policies.addEntry({

@@ -108,23 +108,41 @@ describe('rendezvous admin API', () => {
     expect((await register(await newTestDevice(), denied)).waitSeconds).toBe(3600);
   });
 
-  it('trusts devices whose certificate chain leads to a listed device CA', async () => {
+  it('trusts devices whose chain leads to a listed device CA, signed by a manufacturer key bound to it; refuses a forged voucher around the same chain', async () => {
     const ca = await newDeviceCa();
-    const otherManufacturer = p256Key();
+    const realManufacturer = p256Key();
+    const attacker = p256Key();
     const device = await newTestDevice(ca);
-    const attempt = () =>
-      ownedVoucher(device, otherManufacturer, [owner]).then((voucher) =>
+    const attempt = (manufacturer = realManufacturer, ownerKey = owner) =>
+      ownedVoucher(device, manufacturer, [ownerKey]).then((voucher) =>
         runTo0(new FdoHttpSession({ baseUrl: rv.url }), {
           voucher,
-          ownerSigner: createSoftwareSigner(owner),
+          ownerSigner: createSoftwareSigner(ownerKey),
           to2Addresses: [ADDRESS],
           waitSeconds: 60,
         }),
       );
     await expect(attempt()).rejects.toMatchObject({ code: ErrorCode.InvalidOwnershipVoucher });
     const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(ca.certificate).toString('base64')}\n-----END CERTIFICATE-----\n`;
-    const added = await api('POST', '/v1/rendezvous/policy/entries', { kind: 'device-ca', pem });
-    expect(added.body).toMatchObject({ kind: 'device-ca', certificateSubject: 'CN=Test Device CA' });
+    const unbound = await api('POST', '/v1/rendezvous/policy/entries', { kind: 'device-ca', pem });
+    expect(unbound.status).toBe(400);
+    expect(unbound.body.detail).toMatch(/manufacturerKeys/);
+    const mfrSha256 = spkiSha256(realManufacturer);
+    const added = await api('POST', '/v1/rendezvous/policy/entries', {
+      kind: 'device-ca',
+      pem,
+      manufacturerKeys: [mfrSha256],
+    });
+    expect(added.body).toMatchObject({
+      kind: 'device-ca',
+      certificateSubject: 'CN=Test Device CA',
+      manufacturerKeys: [mfrSha256],
+    });
+    // The victim's real chain (public: it is in every copy of the voucher) with the attacker's own
+    // manufacturer and owner keys: the chain validates, the manufacturer key is not the CA's.
+    await expect(attempt(attacker, attacker)).rejects.toMatchObject({
+      code: ErrorCode.InvalidOwnershipVoucher,
+    });
     expect((await attempt()).waitSeconds).toBe(60);
   });
 

@@ -67,7 +67,7 @@ export class RendezvousHandlers {
     return async (request) => {
       const source = this.sources.resolve(request.remoteAddress, request.headers);
       try {
-        await this.rateLimits.checkAddress(source);
+        await this.rateLimits.checkAddress(source, request.type < MessageType.TO1HelloRV ? 'to0' : 'to1');
         const limit = MAX_BODY_BYTES.get(request.type)!;
         if (request.body.length > limit)
           throw FdoProtocolError.malformed(

@@ -26,6 +26,7 @@ function policy(overrides: Partial<AcceptancePolicy> = {}): AcceptancePolicy {
 const ca = await issueCertificate({ subject: 'CN=Device CA', ca: true });
 const otherCa = await issueCertificate({ subject: 'CN=Other CA', ca: true });
 const leaf = await issueCertificate({ subject: 'CN=device', issuer: ca });
+const boundCa = { certificate: ca.certificate, manufacturerKeys: new Set([MFR]) };
 const facts: VoucherFacts = {
   manufacturerKeySha256: MFR,
   ownerKeySha256: OWNER,
@@ -42,9 +43,18 @@ describe('evaluatePolicy', () => {
     expect(
       evaluatePolicy(policy({ trustedManufacturerKeys: new Set([MFR]) }), facts, TEST_NOW).accepted,
     ).toBe(true);
-    expect(evaluatePolicy(policy({ trustedDeviceCas: [ca.certificate] }), facts, TEST_NOW).accepted).toBe(
-      true,
-    );
+    expect(evaluatePolicy(policy({ trustedDeviceCas: [boundCa] }), facts, TEST_NOW).accepted).toBe(true);
+  });
+
+  it("refuses a forged voucher: the victim's real device chain with another manufacturer key", () => {
+    const forged: VoucherFacts = { ...facts, manufacturerKeySha256: 'e'.repeat(64) };
+    expect(evaluatePolicy(policy({ trustedDeviceCas: [boundCa] }), forged, TEST_NOW)).toMatchObject({
+      accepted: false,
+      reason: /not trusted/,
+    });
+    // A CA bound to no key vouches for nothing.
+    const unbound = { certificate: ca.certificate, manufacturerKeys: new Set<string>() };
+    expect(evaluatePolicy(policy({ trustedDeviceCas: [unbound] }), facts, TEST_NOW).accepted).toBe(false);
   });
 
   it('refuses when trust lists exist and nothing matches, even in open mode', () => {
@@ -52,7 +62,7 @@ describe('evaluatePolicy', () => {
       policy({
         openMode: true,
         trustedManufacturerKeys: new Set(['c'.repeat(64)]),
-        trustedDeviceCas: [otherCa.certificate],
+        trustedDeviceCas: [{ certificate: otherCa.certificate, manufacturerKeys: new Set([MFR]) }],
       }),
       facts,
       TEST_NOW,
@@ -62,7 +72,7 @@ describe('evaluatePolicy', () => {
 
   it('refuses a device chain outside the CA validity period', () => {
     const later = new Date('2040-01-01T00:00:00Z');
-    expect(evaluatePolicy(policy({ trustedDeviceCas: [ca.certificate] }), facts, later).accepted).toBe(false);
+    expect(evaluatePolicy(policy({ trustedDeviceCas: [boundCa] }), facts, later).accepted).toBe(false);
   });
 
   it('applies owner allow and deny lists; a deny wins over everything', () => {

@@ -8,12 +8,21 @@ export interface AcceptancePolicy {
   readonly maxWaitSeconds: number;
   /** SHA-256 (hex) of trusted manufacturers' SubjectPublicKeyInfo. */
   readonly trustedManufacturerKeys: ReadonlySet<string>;
-  /** Trusted device CA certificates (DER): a voucher's device chain must lead to one. */
-  readonly trustedDeviceCas: readonly Uint8Array[];
+  /**
+   * Trusted device CAs: a voucher's device chain must lead to one, and its manufacturer key must be
+   * one the CA is bound to (SHA-256 hex of the SPKI) or a trusted manufacturer key.
+   */
+  readonly trustedDeviceCas: readonly TrustedDeviceCa[];
   /** SHA-256 (hex) of owner keys allowed to register; when non-empty, only these may. */
   readonly allowedOwnerKeys: ReadonlySet<string>;
   /** SHA-256 (hex) of owner keys refused whatever else is listed. */
   readonly deniedOwnerKeys: ReadonlySet<string>;
+}
+
+export interface TrustedDeviceCa {
+  /** The CA certificate, DER. */
+  readonly certificate: Uint8Array;
+  readonly manufacturerKeys: ReadonlySet<string>;
 }
 
 /** What the policy looks at in a verified voucher. */
@@ -30,8 +39,10 @@ export type PolicyDecision =
 /**
  * Decides whether a verified voucher may be registered. Every non-empty list applies: a denied
  * owner key is refused; with an allow list, only listed owner keys pass; with trusted manufacturers
- * or device CAs, the voucher's manufacturer key must be listed or its device chain must validate
- * against a listed CA (at `now`). Open mode only decides the case where no positive list (trusted
+ * or device CAs, the voucher's manufacturer key must be listed, or its device chain must validate
+ * against a listed CA (at `now`) AND its manufacturer key be one that CA is bound to. The device
+ * chain is public (in every copy of the voucher): a voucher built around a victim's real chain with
+ * the attacker's own manufacturer and owner keys validates the chain but is refused on the key. Open mode only decides the case where no positive list (trusted
  * manufacturers, device CAs, allowed owners) has an entry: open accepts, closed refuses.
  */
 export function evaluatePolicy(policy: AcceptancePolicy, facts: VoucherFacts, now: Date): PolicyDecision {
@@ -49,9 +60,14 @@ export function evaluatePolicy(policy: AcceptancePolicy, facts: VoucherFacts, no
 
 function manufacturerTrusted(policy: AcceptancePolicy, facts: VoucherFacts, now: Date): boolean {
   if (policy.trustedManufacturerKeys.has(facts.manufacturerKeySha256)) return true;
-  if (policy.trustedDeviceCas.length === 0) return false;
+  const bound = policy.trustedDeviceCas.filter((ca) => ca.manufacturerKeys.has(facts.manufacturerKeySha256));
+  if (bound.length === 0) return false;
   try {
-    validateChain(facts.deviceChain, policy.trustedDeviceCas, { at: now });
+    validateChain(
+      facts.deviceChain,
+      bound.map((ca) => ca.certificate),
+      { at: now },
+    );
     return true;
   } catch (err) {
     if (err instanceof PkiError) return false;

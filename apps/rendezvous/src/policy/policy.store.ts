@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { RvPolicyEntity, RvPolicyEntryEntity, type RvPolicyEntryKind } from '@ztp/persistence';
 import { CLOCK, type Clock } from '@ztp/platform';
 import { DataSource } from 'typeorm';
@@ -28,12 +28,15 @@ export interface NewPolicyEntry {
   sha256?: string;
   /** device-ca: the certificate, DER. */
   certificate?: Uint8Array;
+  /** device-ca: SHA-256 (hex) of the manufacturer keys it is bound to. */
+  manufacturerKeys?: readonly string[];
   label?: string | null;
 }
 
 /** The acceptance policy in PostgreSQL (rv_policy, rv_policy_entry), read through a short cache. */
 @Injectable()
-export class PolicyStore {
+export class PolicyStore implements OnApplicationBootstrap {
+  private readonly logger = new Logger('RendezvousPolicy');
   private cached: { policy: AcceptancePolicy; loadedAtMs: number } | undefined;
 
   constructor(
@@ -42,6 +45,23 @@ export class PolicyStore {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** One start-up line saying which policy applies; the open one says what it is. */
+  async onApplicationBootstrap(): Promise<void> {
+    const policy = await this.current();
+    const lists =
+      policy.trustedManufacturerKeys.size + policy.trustedDeviceCas.length + policy.allowedOwnerKeys.size;
+    if (policy.openMode && lists === 0) {
+      this.logger.warn(
+        'rendezvous acceptance policy: OPEN (any verified voucher is registered by TO0). A development ' +
+          'convenience of the embedded database; never use it on a server devices you do not own can reach',
+      );
+    } else {
+      this.logger.log(
+        `rendezvous acceptance policy: ${lists === 0 ? 'closed (nothing trusted yet)' : `${lists} trust list entries`}`,
+      );
+    }
+  }
+
   async current(): Promise<AcceptancePolicy> {
     const nowMs = this.clock.now().getTime();
     if (this.cached && nowMs - this.cached.loadedAtMs < POLICY_CACHE_MS) return this.cached.policy;
@@ -49,18 +69,25 @@ export class PolicyStore {
     const keys = (kind: RvPolicyEntryKind) =>
       new Set(entries.filter((e) => e.kind === kind).map((e) => e.sha256));
     const policy: AcceptancePolicy = {
-      openMode: settings.openMode,
+      openMode: settings.openMode && this.settings.openModeAllowed,
       minWaitSeconds: settings.minWaitSeconds,
       maxWaitSeconds: settings.maxWaitSeconds,
       trustedManufacturerKeys: keys('manufacturer-key'),
       trustedDeviceCas: entries
         .filter((e) => e.kind === 'device-ca' && e.certificate !== null)
-        .map((e) => new Uint8Array(e.certificate!)),
+        .map((e) => ({
+          certificate: new Uint8Array(e.certificate!),
+          manufacturerKeys: new Set(e.manufacturerKeys),
+        })),
       allowedOwnerKeys: keys('owner-allow'),
       deniedOwnerKeys: keys('owner-deny'),
     };
     this.cached = { policy, loadedAtMs: nowMs };
     return policy;
+  }
+
+  openModeAllowed(): boolean {
+    return this.settings.openModeAllowed;
   }
 
   async readSettings(): Promise<PolicySettings> {
@@ -105,6 +132,7 @@ export class PolicyStore {
       kind: entry.kind,
       sha256,
       certificate,
+      manufacturerKeys: [...(entry.manufacturerKeys ?? [])],
       label: entry.label ?? null,
     });
     this.cached = undefined;

@@ -22,6 +22,7 @@ describe(`rendezvous rate limits (${process.env['REDIS_URL'] ? 'Redis' : 'in mem
     rv = await bootRendezvous({
       RENDEZVOUS_RATE_LIMIT_PER_ADDRESS: '6',
       RENDEZVOUS_RATE_LIMIT_PER_GUID: '2',
+      RENDEZVOUS_RATE_LIMIT_TO0_PER_ADDRESS: '8',
     });
   });
   afterAll(async () => {
@@ -38,6 +39,7 @@ describe(`rendezvous rate limits (${process.env['REDIS_URL'] ? 'Redis' : 'in mem
       body,
     });
     return {
+      status: response.status,
       type: Number(response.headers.get('message-type')),
       body: new Uint8Array(await response.arrayBuffer()),
     };
@@ -59,13 +61,22 @@ describe(`rendezvous rate limits (${process.env['REDIS_URL'] ? 'Redis' : 'in mem
       ErrorCode.ResourceNotFound,
       ErrorCode.InternalServerError,
     ]);
-    for (let i = 0; i < 3; i++)
-      expect((await post(MessageType.TO0Hello, encode([]))).type).toBe(MessageType.TO0HelloAck);
-    const limited = await post(MessageType.TO0Hello, encode([]), '203.0.113.7');
-    expect(limited.type).toBe(MessageType.Error);
+    for (let i = 0; i < 3; i++) await post(MessageType.TO1HelloRV, helloRv);
+    const limited = await post(MessageType.TO1HelloRV, helloRv, '203.0.113.7');
+    // An FDO error message over HTTP 200 (never an HTTP 500), saying when to retry.
+    expect([limited.status, limited.type]).toEqual([200, MessageType.Error]);
     const error = decodeErrorMessage(limited.body);
-    expect(error).toMatchObject({ code: ErrorCode.InternalServerError, prevMsgType: 20 });
+    expect(error).toMatchObject({ code: ErrorCode.InternalServerError, prevMsgType: 30 });
     expect(error.message).toMatch(/rate limit exceeded for this source address; retry in \d+ s/);
+
+    // The owner's worker behind the same address still registers: TO0 has a budget of its own.
+    for (let i = 0; i < 8; i++)
+      expect((await post(MessageType.TO0Hello, encode([]))).type).toBe(MessageType.TO0HelloAck);
+    const to0Limited = await post(MessageType.TO0Hello, encode([]));
+    expect([to0Limited.status, to0Limited.type]).toEqual([200, MessageType.Error]);
+    expect(decodeErrorMessage(to0Limited.body).message).toMatch(
+      /rate limit exceeded for TO0 from this source address; retry in \d+ s/,
+    );
   });
 });
 

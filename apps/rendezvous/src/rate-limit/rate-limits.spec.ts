@@ -4,11 +4,16 @@ import { MemoryRateCounter } from './rate-counter';
 import { RateLimitExceeded, RateLimits } from './rate-limits';
 import { SourceAddressResolver } from './source-address';
 
-function settings(perAddressPerMinute: number, perGuidPerMinute: number): RendezvousSettings {
+function settings(
+  perAddressPerMinute: number,
+  perGuidPerMinute: number,
+  to0PerAddressPerMinute = 0,
+): RendezvousSettings {
   return {
     tokenKey: new Uint8Array(32),
     defaultPolicy: 'open',
-    rateLimit: { perAddressPerMinute, perGuidPerMinute },
+    openModeAllowed: true,
+    rateLimit: { perAddressPerMinute, perGuidPerMinute, to0PerAddressPerMinute },
     trustedProxies: [],
     lookupCacheSeconds: 0,
     redisUrl: undefined,
@@ -27,6 +32,15 @@ describe('MemoryRateCounter', () => {
 });
 
 describe('RateLimits', () => {
+  it("counts an owner's TO0 apart from devices' TO1 from the same address", async () => {
+    const limits = new RateLimits(settings(2, 0, 3), { now: () => new Date(1_800_000_000_000) });
+    for (let i = 0; i < 3; i++) await limits.checkAddress('192.0.2.9', 'to0');
+    await expect(limits.checkAddress('192.0.2.9', 'to0')).rejects.toMatchObject({ scope: 'to0-address' });
+    // The worker's volume did not use up the devices' budget, nor theirs the worker's.
+    for (let i = 0; i < 2; i++) await limits.checkAddress('192.0.2.9', 'to1');
+    await expect(limits.checkAddress('192.0.2.9', 'to1')).rejects.toMatchObject({ scope: 'address' });
+  });
+
   it('lets the limit through, then refuses with the seconds left in the window', async () => {
     let now = 1_800_000_000_000;
     const limits = new RateLimits(settings(3, 2), { now: () => new Date(now) });

@@ -10,16 +10,20 @@ const COUNTER_READY_TIMEOUT_MS = 5_000;
 /** At most one warning per this long while the shared counter store fails. */
 const FAILURE_LOG_INTERVAL_MS = 30_000;
 
+const SCOPE_WORDS = {
+  address: 'this source address',
+  'to0-address': 'TO0 from this source address',
+  guid: 'this GUID',
+} as const;
+
 /** A client went over a rate limit; answered with an FDO Error message, without a per-request log. */
 export class RateLimitExceeded extends Error {
   override readonly name = 'RateLimitExceeded';
   constructor(
-    readonly scope: 'address' | 'guid',
+    readonly scope: 'address' | 'to0-address' | 'guid',
     readonly retryAfterSeconds: number,
   ) {
-    super(
-      `rate limit exceeded for this ${scope === 'address' ? 'source address' : 'GUID'}; retry in ${retryAfterSeconds} s`,
-    );
+    super(`rate limit exceeded for ${SCOPE_WORDS[scope]}; retry in ${retryAfterSeconds} s`);
   }
 }
 
@@ -39,7 +43,10 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     @Inject(RENDEZVOUS_SETTINGS) private readonly settings: RendezvousSettings,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    const limited = settings.rateLimit.perAddressPerMinute > 0 || settings.rateLimit.perGuidPerMinute > 0;
+    const limited =
+      settings.rateLimit.perAddressPerMinute > 0 ||
+      settings.rateLimit.perGuidPerMinute > 0 ||
+      settings.rateLimit.to0PerAddressPerMinute > 0;
     this.counter =
       limited && settings.redisUrl
         ? new RedisRateCounter(settings.redisUrl, settings.queuePrefix)
@@ -51,9 +58,18 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     await this.counter.ready(COUNTER_READY_TIMEOUT_MS);
   }
 
-  /** Counts a message from `address`; throws RateLimitExceeded past the limit. */
-  async checkAddress(address: string): Promise<void> {
-    await this.check('address', address, this.settings.rateLimit.perAddressPerMinute);
+  /**
+   * Counts a message from `address`; throws RateLimitExceeded past the limit. TO0 (an owner's worker
+   * registering its vouchers, each OwnerSign signed by the owner key) is counted apart from TO1 (first
+   * boots): a worker registering a thousand vouchers a minute is not a device flood, and its volume
+   * must not use up the budget of the devices behind the same address (or the other way round).
+   */
+  async checkAddress(address: string, protocol: 'to0' | 'to1' = 'to1'): Promise<void> {
+    if (protocol === 'to0') {
+      await this.check('to0-address', address, this.settings.rateLimit.to0PerAddressPerMinute);
+    } else {
+      await this.check('address', address, this.settings.rateLimit.perAddressPerMinute);
+    }
   }
 
   /** Counts a message about `guidHex`; throws RateLimitExceeded past the limit. */
@@ -61,7 +77,7 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     await this.check('guid', guidHex, this.settings.rateLimit.perGuidPerMinute);
   }
 
-  private async check(scope: 'address' | 'guid', key: string, limit: number): Promise<void> {
+  private async check(scope: RateLimitExceeded['scope'], key: string, limit: number): Promise<void> {
     if (limit === 0) return;
     const nowMs = this.clock.now().getTime();
     let hit: { count: number; resetInMs: number };

@@ -9,6 +9,10 @@ export interface NewRegistration {
   voucher: Uint8Array;
   to1d: Uint8Array;
   numEntries: number;
+  /** SHA-256 of the voucher header's bytes. */
+  headerSha256: Uint8Array;
+  /** SHA-256 of each voucher entry's bytes, in order. */
+  entrySha256: Uint8Array[];
   ownerKeySha256: string;
   manufacturerKeySha256: string;
   deviceKeySpki: Uint8Array;
@@ -48,16 +52,24 @@ export class RegistrationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Stores a registration, replacing the GUID's earlier one, unless an unexpired registration of a
-   * longer voucher exists: a previous owner (whose shorter voucher still verifies) must not take a
-   * device back from the owner it was sold to. Returns false when refused for that reason.
+   * Stores a registration, replacing the GUID's earlier one only with a voucher that extends it:
+   * the same header and the registered entries first (the same voucher renews; a later owner's,
+   * extended from it, takes over). Anything else is refused while the row exists, expired or not
+   * (the sweep deletes expired rows; the rendezvous operator deletes a registration through the
+   * admin API): a previous owner, whose shorter voucher still verifies, must not take a device back
+   * from the owner it was sold to, and a voucher with another header (another manufacturer key, a
+   * forged one) must not redirect a registered device. The check is the `ON CONFLICT ... WHERE` of
+   * the one statement, evaluated on the locked row, so concurrent TO0s for a GUID cannot race past
+   * it. Rows registered before the hashes were stored keep the earlier rule (no fewer entries).
+   * Returns false when refused.
    */
   async upsert(registration: NewRegistration): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO rv_registration (guid, voucher, to1d, num_entries, owner_key_sha256,
          manufacturer_key_sha256, device_key_spki, device_key_jwk, to2_addresses,
-         requested_wait_seconds, granted_wait_seconds, registered_at, expires_at, source_address)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         requested_wait_seconds, granted_wait_seconds, registered_at, expires_at, source_address,
+         header_sha256, entry_sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (guid) DO UPDATE SET
          voucher = EXCLUDED.voucher, to1d = EXCLUDED.to1d, num_entries = EXCLUDED.num_entries,
          owner_key_sha256 = EXCLUDED.owner_key_sha256,
@@ -67,9 +79,13 @@ export class RegistrationRepository {
          requested_wait_seconds = EXCLUDED.requested_wait_seconds,
          granted_wait_seconds = EXCLUDED.granted_wait_seconds,
          registered_at = EXCLUDED.registered_at, expires_at = EXCLUDED.expires_at,
-         source_address = EXCLUDED.source_address
+         source_address = EXCLUDED.source_address,
+         header_sha256 = EXCLUDED.header_sha256, entry_sha256 = EXCLUDED.entry_sha256
        WHERE rv_registration.num_entries <= EXCLUDED.num_entries
-          OR rv_registration.expires_at <= EXCLUDED.registered_at
+         AND (rv_registration.header_sha256 IS NULL
+              OR (rv_registration.header_sha256 = EXCLUDED.header_sha256
+                  AND rv_registration.entry_sha256
+                      = EXCLUDED.entry_sha256[1:rv_registration.num_entries]))
        RETURNING guid`,
       [
         registration.guid,
@@ -86,6 +102,8 @@ export class RegistrationRepository {
         registration.registeredAt,
         registration.expiresAt,
         registration.sourceAddress,
+        bytes(registration.headerSha256),
+        registration.entrySha256.map(bytes),
       ],
     );
     return rows.length === 1;

@@ -7,7 +7,17 @@ import { protocolTokenKey } from '../tokens/token-key';
 export interface RendezvousSettings {
   readonly tokenKey: Uint8Array;
   readonly defaultPolicy: 'open' | 'closed';
-  readonly rateLimit: { readonly perAddressPerMinute: number; readonly perGuidPerMinute: number };
+  /**
+   * Whether open mode may apply at all: not in production on a PostgreSQL server (open mode is a
+   * convenience of the embedded demo and of tests, never a production setting).
+   */
+  readonly openModeAllowed: boolean;
+  readonly rateLimit: {
+    readonly perAddressPerMinute: number;
+    readonly perGuidPerMinute: number;
+    /** TO0 (owners' workers registering vouchers) per source address: a budget apart from devices'. */
+    readonly to0PerAddressPerMinute: number;
+  };
   readonly trustedProxies: readonly string[];
   readonly lookupCacheSeconds: number;
   /** REDIS_URL, when set: rate-limit counters shared by every replica. */
@@ -21,6 +31,7 @@ export function rendezvousSettings(config: AppConfig): RendezvousSettings {
   return {
     tokenKey: protocolTokenKey(config),
     defaultPolicy: config.rendezvous.defaultPolicy,
+    openModeAllowed: config.database.kind === 'embedded' || config.nodeEnv !== 'production',
     rateLimit: config.rendezvous.rateLimit,
     trustedProxies: config.rendezvous.trustedProxies,
     lookupCacheSeconds: config.rendezvous.lookupCacheSeconds,

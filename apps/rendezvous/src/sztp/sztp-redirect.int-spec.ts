@@ -147,7 +147,7 @@ describe('SZTP redirect server (rendezvous)', () => {
     const { idevid: orphan } = await fixture.addDevice({ serialNumber: 'RDR-ORPHAN', withVoucher: false });
     const input = sztp.serializeGetBootstrappingDataInput({ signedDataPreferred: true }, 'json');
     const noOwner = await post(GBD, input, { cert: orphan });
-    expect(noOwner.status).toBe(404);
+    expect(noOwner.status).toBe(409);
     expect(sztp.parseRestconfErrors(noOwner.text, 'json')[0]).toMatchObject({ errorTag: 'data-missing' });
 
     await dataSource
@@ -155,7 +155,7 @@ describe('SZTP redirect server (rendezvous)', () => {
       .update({ tenantId: fixture.owner.id }, { bootstrapServers: [] });
     const { idevid } = await fixture.addDevice({ serialNumber: 'RDR-NOWHERE' });
     const nowhere = await post(GBD, input, { cert: idevid });
-    expect(nowhere.status).toBe(404);
+    expect(nowhere.status).toBe(409);
     expect(sztp.parseRestconfErrors(nowhere.text, 'json')[0]!.errorMessage).toMatch(
       /no SZTP bootstrap servers/,
     );

@@ -23,7 +23,7 @@ export class SztpRedirectService {
     const context = await this.answers.contextFor(device);
     const servers = context.owner.bootstrapServers;
     if (servers.length === 0) {
-      throw RestconfRequestError.of(404, 'data-missing', 'the device owner has no SZTP bootstrap servers');
+      throw RestconfRequestError.of(409, 'data-missing', 'the device owner has no SZTP bootstrap servers');
     }
     const info: sztp.ConveyedInformation = {
       kind: 'redirect-information',

@@ -40,6 +40,8 @@ export interface To0Reply {
   token?: string;
 }
 
+const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
+
 /** SHA-256 (hex) of a key's SubjectPublicKeyInfo: how keys are named in policies and the ledger. */
 export function spkiSha256(key: KeyObject): string {
   return createHash('sha256')
@@ -63,7 +65,7 @@ function readableAddress(address: RvTo2Addr): RegisteredTo2Address {
 /**
  * TO0, the owner registering where its device will find it (FDO 1.1 section 5.3; go-fdo to0.go).
  * Error codes: 1 token, 100 structure, 101 nonce or to0d hash, 2 voucher (invalid, unextended,
- * refused by policy, superseded), 3 to1d not signed by the voucher's owner, 4 unusable IP address.
+ * refused by policy, not extending the registered one), 3 to1d not signed by the voucher's owner, 4 unusable IP address.
  */
 @Injectable()
 export class To0Service {
@@ -130,6 +132,8 @@ export class To0Service {
       voucher: voucher.bytes,
       to1d: message.to1d.bytes,
       numEntries: voucher.entries.length,
+      headerSha256: sha256(voucher.header.bytes),
+      entrySha256: voucher.entries.map((entry) => sha256(entry.bytes)),
       ownerKeySha256,
       manufacturerKeySha256,
       deviceKeySpki: new Uint8Array(deviceKey.export({ type: 'spki', format: 'der' })),
@@ -142,7 +146,11 @@ export class To0Service {
       sourceAddress,
     });
     if (!stored)
-      throw invalidVoucher('a registration with a longer voucher (a later owner) is in force for this GUID');
+      throw invalidVoucher(
+        'another registration is in force for this GUID and this voucher does not extend it ' +
+          '(same header, its entries first): a later owner holds the device, or the voucher is not ' +
+          "the registered device's; the rendezvous operator can delete the registration",
+      );
     this.lookups.delete(guid);
     this.logger.debug(
       `registered ${guid} for ${waitSeconds} s: ${to1d.to2Addresses.map(rvTo2AddrUrl).join(', ')}`,
@@ -159,10 +167,12 @@ export class To0Service {
     }
   }
 
-  /** Verifies the voucher chain; returns the device attestation key TO1 will check EATs with. */
+  /**
+   * Verifies the voucher chain; returns the device attestation key TO1 will check EATs with. A
+   * voucher with no entries is owned by its header key: the replacement voucher TO2 leaves (its
+   * header key is the Owner2Key), registered again so a reset device finds its owner.
+   */
   private verifyVoucher(voucher: OwnershipVoucher): KeyObject {
-    if (voucher.entries.length === 0)
-      throw invalidVoucher('the voucher has no entries: register a voucher extended to its owner');
     try {
       verifyVoucher(voucher);
       const deviceKey = voucherDevicePublicKey(voucher);

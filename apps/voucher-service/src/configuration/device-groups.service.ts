@@ -12,6 +12,8 @@ export interface DeviceGroupView {
   id: string;
   name: string;
   members: string[];
+  /** Re-onboarding policy for the members; null: the owner's. */
+  reonboarding: DeviceGroupEntity['reonboarding'];
   createdAt: string;
   updatedAt: string;
 }
@@ -20,6 +22,7 @@ export const deviceGroupView = (row: DeviceGroupEntity): DeviceGroupView => ({
   id: row.id,
   name: row.name,
   members: row.members,
+  reonboarding: row.reonboarding ?? null,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -38,14 +41,17 @@ export class DeviceGroupsService {
 
   async create(
     tenantId: string,
-    input: { name: string; members: string[] },
+    input: { name: string; members: string[]; reonboarding?: DeviceGroupEntity['reonboarding'] },
     actor: string,
   ): Promise<DeviceGroupEntity> {
     await this.owners.require(tenantId);
     const row = await this.write(tenantId, actor, 'onboarding.group-created', async (manager) =>
-      manager
-        .getRepository(DeviceGroupEntity)
-        .save({ ownerTenantId: tenantId, name: input.name, members: input.members }),
+      manager.getRepository(DeviceGroupEntity).save({
+        ownerTenantId: tenantId,
+        name: input.name,
+        members: input.members,
+        reonboarding: input.reonboarding ?? null,
+      }),
     );
     return row;
   }
@@ -68,13 +74,14 @@ export class DeviceGroupsService {
   async update(
     tenantId: string,
     id: string,
-    input: { name?: string; members?: string[] },
+    input: { name?: string; members?: string[]; reonboarding?: DeviceGroupEntity['reonboarding'] },
     actor: string,
   ): Promise<DeviceGroupEntity> {
     const row = await this.get(tenantId, id);
     return this.write(tenantId, actor, 'onboarding.group-updated', async (manager) => {
       if (input.name !== undefined) row.name = input.name;
       if (input.members !== undefined) row.members = input.members;
+      if (input.reonboarding !== undefined) row.reonboarding = input.reonboarding;
       return manager.getRepository(DeviceGroupEntity).save(row);
     });
   }
@@ -104,7 +111,11 @@ export class DeviceGroupsService {
           eventType,
           subject: `device-group:${changed.id}`,
           actor,
-          data: { name: changed.name, members: changed.members.length },
+          data: {
+            name: changed.name,
+            members: changed.members.length,
+            reonboarding: changed.reonboarding ?? null,
+          },
         });
         return changed;
       });

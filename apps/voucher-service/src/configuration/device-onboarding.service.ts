@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { notFound } from '@ztp/auth';
 import {
   ConfigBundleEntity,
@@ -11,7 +11,7 @@ import {
 import { derToPem } from '@ztp/pki';
 import { DataSource } from 'typeorm';
 import { OwnerTenants } from './owner-tenants';
-import { isUuid } from '@ztp/platform';
+import { CLOCK, type Clock, isUuid } from '@ztp/platform';
 import { keysetPage, type Page } from '../vouchers/http/cursor';
 
 export interface BundleView {
@@ -36,15 +36,68 @@ export interface DeviceOnboardingView {
   bundle: BundleView | null;
   devmod: Record<string, unknown> | null;
   uploads: { id: string; name: string; size: number; sha384: string; receivedAt: string }[];
-  certificates: {
-    id: string;
-    serialNumber: string;
-    subject: string;
-    kind: string;
-    notAfter: string;
-    issuedAt: string;
-    certificatePem: string;
-  }[];
+  /** Every operational certificate the owner's CA issued to the device, oldest first. */
+  certificates: CertificateView[];
+  /**
+   * The device's current certificate (the newest neither revoked nor expired) and the chain of
+   * certificates it renewed, newest first; null when it has none in force.
+   */
+  currentCertificate: (CertificateView & { predecessors: CertificateView[] }) | null;
+}
+
+/** current: in force; superseded: revoked by its renewal; revoked: for another reason; expired: past notAfter. */
+export type CertificateState = 'current' | 'superseded' | 'revoked' | 'expired';
+
+export interface CertificateView {
+  id: string;
+  serialNumber: string;
+  subject: string;
+  kind: string;
+  state: CertificateState;
+  notAfter: string;
+  issuedAt: string;
+  revokedAt: string | null;
+  revocationReason: string | null;
+  /** The certificate this one renewed. */
+  replacesCertificateId: string | null;
+  certificatePem: string;
+}
+
+function certificateView(certificate: IssuedCertificateEntity, now: Date): CertificateView {
+  const state: CertificateState = certificate.revokedAt
+    ? certificate.revocationReason === 'superseded'
+      ? 'superseded'
+      : 'revoked'
+    : certificate.notAfter.getTime() <= now.getTime()
+      ? 'expired'
+      : 'current';
+  return {
+    id: certificate.id,
+    serialNumber: certificate.serialNumber,
+    subject: certificate.subject,
+    kind: certificate.kind,
+    state,
+    notAfter: certificate.notAfter.toISOString(),
+    issuedAt: certificate.issuedAt.toISOString(),
+    revokedAt: certificate.revokedAt?.toISOString() ?? null,
+    revocationReason: certificate.revocationReason,
+    replacesCertificateId: certificate.replacesCertificateId,
+    certificatePem: derToPem(certificate.certificate),
+  };
+}
+
+/** The newest current certificate and its predecessors by `replacesCertificateId`, newest first. */
+function currentWithPredecessors(views: CertificateView[]): DeviceOnboardingView['currentCertificate'] {
+  const current = [...views].reverse().find((view) => view.state === 'current');
+  if (!current) return null;
+  const byId = new Map(views.map((view) => [view.id, view]));
+  const predecessors: CertificateView[] = [];
+  for (let id = current.replacesCertificateId; id && byId.has(id) && predecessors.length < views.length;) {
+    const predecessor = byId.get(id)!;
+    predecessors.push(predecessor);
+    id = predecessor.replacesCertificateId;
+  }
+  return { ...current, predecessors };
 }
 
 const bundleView = (bundle: ConfigBundleEntity, device: DeviceEntity): BundleView => ({
@@ -70,6 +123,7 @@ export class DeviceOnboardingService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly owners: OwnerTenants,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The owner's bundles, newest render first, one page. */
@@ -94,14 +148,18 @@ export class DeviceOnboardingService {
     );
   }
 
-  /** A device by its current or original GUID (or its id), if the owner holds or held its voucher. */
+  /**
+   * A device by its current or original GUID (or its id), if the owner holds its voucher or its CA
+   * issued the device a certificate.
+   */
   async device(tenantId: string, reference: string): Promise<DeviceOnboardingView> {
     await this.owners.require(tenantId);
     const guid = reference.replace(/-/g, '').toLowerCase();
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT d.id FROM device d
         WHERE (d.guid = $2 OR d.original_guid = $2 OR ($3::boolean AND d.id::text = $4))
-          AND EXISTS (SELECT 1 FROM voucher v WHERE v.device_id = d.id AND v.holder_tenant_id = $1)
+          AND (EXISTS (SELECT 1 FROM voucher v WHERE v.device_id = d.id AND v.holder_tenant_id = $1)
+            OR EXISTS (SELECT 1 FROM issued_certificate c WHERE c.device_id = d.id AND c.owner_tenant_id = $1))
         LIMIT 1`,
       [tenantId, guid, isUuid(reference), reference],
     );
@@ -120,6 +178,8 @@ export class DeviceOnboardingService {
         .getRepository(IssuedCertificateEntity)
         .find({ where: { deviceId, ownerTenantId: tenantId }, order: { issuedAt: 'ASC' } }),
     ]);
+    const now = this.clock.now();
+    const views = certificates.map((certificate) => certificateView(certificate, now));
     return {
       device: {
         id: device.id,
@@ -137,15 +197,8 @@ export class DeviceOnboardingService {
         sha384: Buffer.from(upload.sha384).toString('hex'),
         receivedAt: upload.receivedAt.toISOString(),
       })),
-      certificates: certificates.map((certificate) => ({
-        id: certificate.id,
-        serialNumber: certificate.serialNumber,
-        subject: certificate.subject,
-        kind: certificate.kind,
-        notAfter: certificate.notAfter.toISOString(),
-        issuedAt: certificate.issuedAt.toISOString(),
-        certificatePem: derToPem(certificate.certificate),
-      })),
+      certificates: views,
+      currentCertificate: currentWithPredecessors(views),
     };
   }
 

@@ -100,6 +100,11 @@ export const groupSchema = z.strictObject({
     )
     .max(100_000)
     .default([]),
+  reonboarding: z
+    .enum(['never', 'same-owner', 'on-request'])
+    .nullable()
+    .optional()
+    .describe("Re-onboarding policy for the members, over the owner's setting (null: inherit)"),
 });
 
 export const updateGroupSchema = groupSchema.partial().strict();

@@ -3,8 +3,10 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@ztp/auth';
 import { AuditLog } from '@ztp/persistence';
 import { CertificateIssuer, type KeyCustody } from '@ztp/pki';
-import { CLOCK, type Clock, FDO_MESSAGE_HANDLERS, KEY_CUSTODY } from '@ztp/platform';
+import { CLOCK, type Clock, FDO_MESSAGE_HANDLERS, KEY_CUSTODY, withFailureRecorder } from '@ztp/platform';
+import { WebhookEventsModule } from '@ztp/queue';
 import { CompleteDeviceInitialization } from './di/complete-device-initialization.use-case';
+import { DiFailureRecorder } from './di/di-failure-recorder';
 import { diMessageHandlers } from './di/di-message-handlers';
 import { StartDeviceInitialization } from './di/start-device-initialization.use-case';
 import { RANDOM_SOURCE } from './manufacturing.tokens';
@@ -28,7 +30,7 @@ import { StationsController } from './stations/stations.controller';
  * transaction; provide that token from a @Global() module to plug some in.
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, WebhookEventsModule],
   controllers: [ManufacturerPkiController, StationsController, RendezvousController],
   providers: [
     { provide: RANDOM_SOURCE, useValue: (length: number) => new Uint8Array(randomBytes(length)) },
@@ -55,9 +57,14 @@ import { StationsController } from './stations/stations.controller';
     CompleteDeviceInitialization,
     {
       provide: FDO_MESSAGE_HANDLERS,
-      inject: [StartDeviceInitialization, CompleteDeviceInitialization],
-      useFactory: diMessageHandlers,
+      inject: [StartDeviceInitialization, CompleteDeviceInitialization, DiFailureRecorder],
+      useFactory: (
+        start: StartDeviceInitialization,
+        complete: CompleteDeviceInitialization,
+        failures: DiFailureRecorder,
+      ) => withFailureRecorder(diMessageHandlers(start, complete), failures.record),
     },
+    DiFailureRecorder,
   ],
   exports: [InitializeManufacturerPki, CreateStation],
 })

@@ -243,6 +243,18 @@ describe('SZTP ledger API (voucher service)', () => {
     });
     expect(nobody.status).toBe(409);
     expect(nobody.body.type).toBe('https://ztp.dev/problems/sztp-owner-not-set-up');
+
+    // RFC 8366: expires-on may not be after the pinned-domain-cert's notAfter.
+    const pinnedNotAfter = sztp.parseCertificate(ownerCa).notAfter;
+    const tooLong = await api('maker').post('/v1/sztp/vouchers', {
+      masaId: masa.id,
+      deviceTypeId,
+      serialNumber: 'SN-102',
+      ownerTenant: 'owner',
+      expiresOn: new Date(pinnedNotAfter.getTime() + 86_400_000).toISOString(),
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.detail).toMatch(/after the pinned owner CA certificate's notAfter/);
   });
 
   it('lets the owner choose profiles for its devices and read their state', async () => {

@@ -43,15 +43,22 @@ const deviceSchema = z.strictObject({
   activationCode: z.string().min(8).max(256).optional().describe('Stored as an scrypt hash'),
 });
 
+/** A generated MASA's name goes into its certificates' common names: printable, no control characters. */
+const masaName = z
+  .string()
+  .min(1)
+  .max(60)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
 const masaSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('generate'),
-    name: z.string().min(1).max(60),
+    name: masaName,
     validityDays: z.number().int().min(1).max(36_500).default(3650),
   }),
   z.strictObject({
     kind: z.literal('external'),
-    name: z.string().min(1).max(60),
+    name: masaName,
     certificate: z.string().min(1).describe('PEM of the MASA signing certificate'),
     chain: z.string().optional().describe('PEM of intermediates between it and the trust anchors'),
     trustAnchors: z.string().optional().describe('PEM; when absent the signing certificate itself is pinned'),

@@ -11,7 +11,7 @@ import {
   type SztpOutputProfile,
   TenantEntity,
 } from '@ztp/persistence';
-import { CertificateIssuer, createCsr, type KeyCustody, parseCsr } from '@ztp/pki';
+import { CertificateIssuer, createCsr, type KeyCustody, parseCsr, PkiError } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { b64, notFound, sztpProblem } from './sztp-http';
@@ -179,26 +179,42 @@ export class SztpManufacturerService {
       .getRepository(SztpMasaEntity)
       .findOneBy({ tenantId, name: input.name });
     if (existing) throw sztpProblem(409, 'masa-exists', 'MASA exists', `a MASA named "${input.name}" exists`);
-    const material =
-      input.kind === 'generate' ? await this.generateMasa(tenantId, input) : { ...input, custodyKeyId: null };
-    return this.dataSource.transaction(async (manager) => {
-      const row = await manager.getRepository(SztpMasaEntity).save({
-        tenantId,
-        name: input.name,
-        certificate: Buffer.from(material.certificate),
-        chain: material.chain.map(b64),
-        trustAnchors: material.trustAnchors.map(b64),
-        custodyKeyId: material.custodyKeyId,
+    let material;
+    try {
+      material =
+        input.kind === 'generate'
+          ? await this.generateMasa(tenantId, input)
+          : { ...input, custodyKeyId: null };
+    } catch (err) {
+      // What the certificates cannot carry (a name the X.509 profile refuses) is the client's mistake.
+      if (err instanceof PkiError) throw sztpProblem(400, 'invalid-masa', 'Invalid MASA', err.message);
+      throw err;
+    }
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const row = await manager.getRepository(SztpMasaEntity).save({
+          tenantId,
+          name: input.name,
+          certificate: Buffer.from(material.certificate),
+          chain: material.chain.map(b64),
+          trustAnchors: material.trustAnchors.map(b64),
+          custodyKeyId: material.custodyKeyId,
+        });
+        await this.audit.record(manager, {
+          tenantId,
+          eventType: 'sztp.masa.created',
+          subject: `sztp-masa:${row.id}`,
+          actor,
+          data: { name: input.name, kind: input.kind },
+        });
+        return row;
       });
-      await this.audit.record(manager, {
-        tenantId,
-        eventType: 'sztp.masa.created',
-        subject: `sztp-masa:${row.id}`,
-        actor,
-        data: { name: input.name, kind: input.kind },
-      });
-      return row;
-    });
+    } catch (err) {
+      // Created concurrently under the same name: the check above saw none, the unique index did.
+      if (!isUniqueViolation(err)) throw err;
+      if (material.custodyKeyId) await this.custody.destroyKey(material.custodyKeyId);
+      throw sztpProblem(409, 'masa-exists', 'MASA exists', `a MASA named "${input.name}" exists`);
+    }
   }
 
   listMasas(tenantId: string): Promise<SztpMasaEntity[]> {

@@ -13,9 +13,12 @@ import {
 } from '@ztp/persistence';
 import { CertificateIssuer, createCsr, type KeyCustody, parseCsr } from '@ztp/pki';
 import { CLOCK, type Clock, KEY_CUSTODY } from '@ztp/platform';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { b64, notFound, sztpProblem } from './sztp-http';
 import { SztpAudit } from './sztp-audit';
+
+const isUniqueViolation = (err: unknown) =>
+  err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 
 export interface BootstrapServerInput {
   address: string;
@@ -107,25 +110,40 @@ export class SztpOwnerService {
         validityDays: OWNER_CERTIFICATE_DAYS,
       },
     );
-    return this.dataSource.transaction(async (manager) => {
-      const row = await manager.getRepository(SztpOwnerEntity).save({
-        tenantId,
-        caKeyId: ca.custodyKeyId,
-        caCertificate: ca.certificate,
-        signingKeyId,
-        signingCertificate: Buffer.from(signingCertificate),
-        bootstrapServers: [],
-        ldevidValidityDays: input.ldevidValidityDays,
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        // insert, not save: save() on an existing primary key is an UPDATE (a concurrent set-up
+        // overwrote the first one's signing key, and answered a 500).
+        const repository = manager.getRepository(SztpOwnerEntity);
+        await repository.insert({
+          tenantId,
+          caKeyId: ca.custodyKeyId,
+          caCertificate: ca.certificate,
+          signingKeyId,
+          signingCertificate: Buffer.from(signingCertificate),
+          bootstrapServers: [],
+          ldevidValidityDays: input.ldevidValidityDays,
+        });
+        const row = await repository.findOneByOrFail({ tenantId });
+        await this.audit.record(manager, {
+          tenantId,
+          eventType: 'sztp.owner-identity.created',
+          subject: `tenant:${tenantId}`,
+          actor,
+          data: { ownerCa: ca.subject, ownerCertificate: commonName },
+        });
+        return row;
       });
-      await this.audit.record(manager, {
-        tenantId,
-        eventType: 'sztp.owner-identity.created',
-        subject: `tenant:${tenantId}`,
-        actor,
-        data: { ownerCa: ca.subject, ownerCertificate: commonName },
-      });
-      return row;
-    });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await this.custody.destroyKey(signingKeyId);
+      throw sztpProblem(
+        409,
+        'owner-exists',
+        'SZTP owner identity exists',
+        'this tenant already has its SZTP owner identity',
+      );
+    }
   }
 
   async owner(tenantId: string): Promise<SztpOwnerEntity> {

@@ -75,6 +75,16 @@ export class SztpVoucherLedger {
     if (input.expiresOn && input.expiresOn.getTime() <= this.clock.now().getTime()) {
       throw sztpProblem(400, 'invalid-expiry', 'Invalid expiry', 'expiresOn is in the past');
     }
+    const pinnedNotAfter = sztp.parseCertificate(owner.caCertificate).notAfter;
+    if (input.expiresOn && input.expiresOn.getTime() > pinnedNotAfter.getTime()) {
+      // RFC 8366: a voucher must not outlive the certificate it pins.
+      throw sztpProblem(
+        400,
+        'invalid-expiry',
+        'Invalid expiry',
+        `expiresOn is after the pinned owner CA certificate's notAfter (${pinnedNotAfter.toISOString()})`,
+      );
+    }
     const cms = await this.issuer.issue(masa.id, {
       serialNumber: input.serialNumber,
       pinnedDomainCert: owner.caCertificate,

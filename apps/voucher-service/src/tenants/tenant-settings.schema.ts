@@ -53,9 +53,26 @@ export const tenantSettingsPatchSchema = z
       .optional(),
     credentialReuse: z.boolean().describe('Owner: allow FDO credential reuse in TO2').nullable().optional(),
     reonboarding: z
-      .enum(['never', 'same-owner'])
+      .enum(['never', 'same-owner', 'on-request'])
       .describe(
-        'Owner: never (default): an onboarded device is not registered at rendezvous again; same-owner: its active voucher is, so a reset device comes back',
+        'Owner: never (default): an onboarded device is not registered at rendezvous again; same-owner: its active voucher is, so a reset device comes back; on-request: only once armed (POST /v1/devices/{guid}/rearm), for the next onboarding. Device groups and devices override it',
+      )
+      .nullable()
+      .optional(),
+    etmKeySizes: z
+      .enum(['spec', 'go-fdo'])
+      .describe(
+        "Owner: AES-CBC/CTR key sizes for devices TO2 has not learned yet: spec (default) or go-fdo's; a device that cannot open SetupDevice gets the other next time, and the working one is kept per device",
+      )
+      .nullable()
+      .optional(),
+    certificateReenrollGraceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(31_536_000)
+      .describe(
+        'Owner: how long past notAfter an operational certificate may still re-enrol over EST (default EST_REENROLL_GRACE_SECONDS)',
       )
       .nullable()
       .optional(),

@@ -9,6 +9,7 @@ import {
   TransferEntity,
   type TransferStatus,
   VoucherEntity,
+  withdrawRegistrations,
 } from '@ztp/persistence';
 import { type Clock, CLOCK, isUuid } from '@ztp/platform';
 import {
@@ -444,17 +445,32 @@ export class TransferService {
       subject: `transfer:${transfer.id}`,
       data: { ...data, toTenantId: recipientId },
     });
-    // The device state machine: the first owner tenant to hold the voucher makes the device owned
-    // (a guarded UPDATE: only from manufactured; the database refuses any other move).
+    // The device state machine: an owner tenant taking the voucher makes the device owned, from
+    // manufactured (its first owner) or onboarded (a resale: the buyer has not onboarded it yet, so
+    // automatic TO0 registers it for the buyer). A guarded UPDATE: the database refuses any other
+    // move. The previous holder's per-device re-onboarding override and arm do not pass on.
+    const [current] = (await manager.query(`SELECT lifecycle FROM device WHERE id = $1 FOR NO KEY UPDATE`, [
+      voucher.deviceId,
+    ])) as { lifecycle: string }[];
+    await manager.query(
+      `UPDATE device SET reonboarding = NULL, reonboard_requested_at = NULL
+        WHERE id = $1 AND (reonboarding IS NOT NULL OR reonboard_requested_at IS NOT NULL)`,
+      [voucher.deviceId],
+    );
     const [owned] = (await manager.query(
       `UPDATE device SET lifecycle = 'owned', updated_at = $3
-        WHERE id = $1 AND lifecycle = 'manufactured'
+        WHERE id = $1 AND lifecycle = $4 AND lifecycle IN ('manufactured', 'onboarded')
           AND EXISTS (SELECT 1 FROM tenant WHERE id = $2 AND kind = 'owner')
         RETURNING id`,
-      [voucher.deviceId, recipientId, transfer.decidedAt],
+      [voucher.deviceId, recipientId, transfer.decidedAt, current?.lifecycle ?? null],
     )) as [unknown[], number];
     if (owned.length === 1) {
-      const ownedData = { deviceId: voucher.deviceId, guid: voucher.guid, from: 'manufactured', to: 'owned' };
+      const ownedData = {
+        deviceId: voucher.deviceId,
+        guid: voucher.guid,
+        from: current!.lifecycle,
+        to: 'owned',
+      };
       await this.audit.record(manager, {
         tenantId: recipientId,
         eventType: 'device.owned',
@@ -469,6 +485,10 @@ export class TransferService {
         data: { ...ownedData, transferId: transfer.id },
       });
     }
+    // The previous holder's registration at this installation's rendezvous stops being served at
+    // once (else the device is sent to the seller until it expires, and for good while the buyer
+    // has no onboarding address to register); the buyer's extended voucher replaces it anyway.
+    await withdrawRegistrations(manager, [voucher.guid], voucher.ownerKeySha256);
     // The new holder registers the device at rendezvous (TO0) now rather than at the next scan.
     afterCommit(manager, () => requestTo0Registration(this.queues, voucher.id));
     const device = await manager.getRepository(DeviceEntity).findOneBy({ id: voucher.deviceId });

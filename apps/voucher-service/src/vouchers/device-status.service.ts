@@ -35,7 +35,8 @@ const iso = (value: Date | string | null) => (value === null ? null : new Date(v
 
 /**
  * Everything about one device, as far as the asking tenant is concerned: found by any of its
- * GUIDs; visible only to a tenant that holds (or last held) one of its vouchers.
+ * GUIDs; visible only to a tenant that holds (or last held) one of its vouchers, and not to a
+ * previous owner once another tenant holds a later voucher of it (a resale after onboarding).
  */
 @Injectable()
 export class DeviceStatusService {
@@ -49,6 +50,11 @@ export class DeviceStatusService {
             WHERE v.holder_tenant_id = $1
               AND v.device_id IN (SELECT device_id FROM voucher WHERE guid = $2
                                   UNION SELECT id FROM device WHERE guid = $2 OR original_guid = $2)
+              -- Not once the device passed on: a later voucher of it (a replacement the buyer
+              -- holds) held by another tenant hides it from a previous owner.
+              AND NOT EXISTS (SELECT 1 FROM voucher n
+                               WHERE n.device_id = v.device_id AND n.holder_tenant_id <> $1
+                                 AND n.status <> 'deleted' AND n.created_at > v.created_at)
             ORDER BY (v.status = 'active') DESC, v.created_at DESC, v.id DESC LIMIT 1`,
           [tenantId, key],
         )

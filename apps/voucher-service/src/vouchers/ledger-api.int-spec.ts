@@ -370,4 +370,65 @@ describe('voucher ledger API (import, transfers, claims, isolation, audit, idemp
       'deleted',
     );
   });
+  it("extends a voucher to the recipient's owner key of the voucher's type (size included), 422 when it has none", async () => {
+    const reseller = await newTenant('reseller', 'typed-reseller');
+    const owner = await newTenant('owner', 'typed-owner');
+    const ownerKey = async (tenant: Tenant, spec: string) =>
+      (await http.post('/v1/owner-keys').set(as(tenant)).send({ name: spec, spec }).expect(201)).body as {
+        id: string;
+        publicKeyPem: string;
+      };
+    const imported = async (spec: 'P-384' | 'RSA-2048') => {
+      const resellerKey = await ownerKey(reseller, spec);
+      const outsider =
+        spec === 'P-384'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-384' })
+          : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const voucher = await extendTo(
+        manufacture(outsider.publicKey),
+        outsider.privateKey,
+        createPublicKey(resellerKey.publicKeyPem),
+      );
+      const { body } = await http
+        .post('/v1/vouchers')
+        .set(as(reseller))
+        .set('Content-Type', 'application/x-pem-file')
+        .send(voucherToPem(voucher))
+        .expect(201);
+      return body.vouchers[0].id as string;
+    };
+    const p384Voucher = await imported('P-384');
+    const rsaVoucher = await imported('RSA-2048');
+    const transfer = (voucherId: string, to: Record<string, string>) =>
+      http.post(`/v1/vouchers/${voucherId}/transfers`).set(as(reseller)).send({ to });
+
+    // The owner holds a P-256 key only: nothing fits a P-384 voucher.
+    const none = await transfer(p384Voucher, { tenant: 'typed-owner' }).expect(422);
+    expect(none.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(none.body).toMatchObject({
+      status: 422,
+      type: expect.stringMatching(/no-recipient-key$/),
+      detail: expect.stringMatching(/no active P-384 owner key/),
+    });
+    const p384 = await ownerKey(owner, 'P-384');
+    const rsa3072 = await ownerKey(owner, 'RSA-3072');
+    // The owner's RSA-3072 key does not fit an RSA-2048 voucher either.
+    const size = await transfer(rsaVoucher, { tenant: 'typed-owner' }).expect(422);
+    expect(size.body.detail).toMatch(/no active RSA-2048 owner key/);
+    // Naming a key of another type is refused.
+    const named = await transfer(p384Voucher, { tenant: 'typed-owner', ownerKeyId: rsa3072.id }).expect(422);
+    expect(named.body).toMatchObject({
+      type: expect.stringMatching(/owner-key-mismatch$/),
+      detail: expect.stringMatching(/needs a P-384 owner key, not RSA-3072/),
+    });
+    // Unnamed, the P-384 one is picked, and the accepted voucher is extended to it.
+    const offered = await transfer(p384Voucher, { tenant: 'typed-owner' }).expect(201);
+    expect(offered.body.toOwnerKeyId).toBe(p384.id);
+    await http.post(`/v1/transfers/${offered.body.id}/accept`).set(as(owner)).expect(200);
+    const held = await http.get(`/v1/vouchers/${offered.body.guid}`).set(as(owner)).expect(200);
+    expect(held.body.ownerKeyId).toBe(p384.id);
+    const rsa2048 = await ownerKey(owner, 'RSA-2048');
+    const rsaOffer = await transfer(rsaVoucher, { tenant: 'typed-owner' }).expect(201);
+    expect(rsaOffer.body.toOwnerKeyId).toBe(rsa2048.id);
+  });
 });

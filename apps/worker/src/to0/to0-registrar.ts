@@ -18,7 +18,7 @@ import {
   type RvTo2Addr,
   type Signer,
 } from '@ztp/protocol';
-import { type To0RegisterResult, WebhookEvents } from '@ztp/queue';
+import { DeviceFailureReporter, type To0RegisterResult, WebhookEvents } from '@ztp/queue';
 import { DataSource } from 'typeorm';
 import { renewalDelaySeconds, retryDelaySeconds } from './to0-backoff';
 import { To0TargetsRepository, type To0VoucherContext } from './to0-targets.repository';
@@ -59,6 +59,7 @@ export class To0Registrar {
     private readonly targets: To0TargetsRepository,
     private readonly dataSource: DataSource,
     private readonly webhooks: WebhookEvents,
+    private readonly deviceEvents: DeviceFailureReporter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEY_CUSTODY) private readonly custody: KeyCustody,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -218,31 +219,40 @@ export class To0Registrar {
       const failures = (state?.status === 'registered' ? 0 : (state?.attempts ?? 0)) + 1;
       const message = err instanceof Error ? err.message : String(err);
       this.logger.warn(`TO0 of ${context.guid} at ${target.url} failed (attempt ${failures}): ${message}`);
-      await this.save(context, state, {
-        rvUrl: target.url,
-        directiveIndex: target.directive,
-        status: 'failed',
-        attempts: failures,
-        lastAttemptAt: started,
-        lastError: message.slice(0, MAX_ERROR_LENGTH),
-        lastErrorCode: err instanceof FdoErrorReply ? err.code : null,
-        nextAttemptAt: new Date(
-          started.getTime() + retryDelaySeconds(failures, retryBaseSeconds, retryMaxSeconds) * 1000,
-        ),
-      });
+      const lastErrorCode = err instanceof FdoErrorReply ? err.code : null;
+      await this.save(
+        context,
+        state,
+        {
+          rvUrl: target.url,
+          directiveIndex: target.directive,
+          status: 'failed',
+          attempts: failures,
+          lastAttemptAt: started,
+          lastError: message.slice(0, MAX_ERROR_LENGTH),
+          lastErrorCode,
+          nextAttemptAt: new Date(
+            started.getTime() + retryDelaySeconds(failures, retryBaseSeconds, retryMaxSeconds) * 1000,
+          ),
+        },
+        undefined,
+        { reason: message.slice(0, MAX_ERROR_LENGTH), errorCode: lastErrorCode, attempts: failures },
+      );
       return false;
     }
   }
 
   /**
    * Writes the state of one URL over the previous one, and, when a registration newly took effect,
-   * raises `to0.registered` for the holder in the same transaction (the webhook outbox).
+   * raises `to0.registered` for the holder in the same transaction (the webhook outbox); a failed
+   * attempt is a `to0.failed` device event (and webhook, once per device and coalescing window).
    */
   private async save(
     context: To0VoucherContext,
     previous: To0StateEntity | undefined,
     change: Partial<StateFields> & Pick<StateFields, 'rvUrl' | 'directiveIndex' | 'status'>,
     registeredEvent?: { registeredUntil: Date; waitSeconds: number },
+    failure?: { reason: string; errorCode: number | null; attempts: number },
   ): Promise<void> {
     const state: StateFields = {
       voucherId: context.voucherId,
@@ -261,6 +271,34 @@ export class To0Registrar {
     };
     await this.dataSource.transaction(async (manager) => {
       await this.targets.saveState(manager, state);
+      if (failure)
+        await this.deviceEvents.report(
+          {
+            target: { deviceId: context.deviceId },
+            tenantId: context.holderTenantId,
+            protocol: 'fdo',
+            eventType: 'to0.failed',
+            result: 'failed',
+            messageType: null,
+            errorCode: failure.errorCode,
+            reason: `TO0 at ${state.rvUrl}: ${failure.reason}`,
+            data: { rendezvousUrl: state.rvUrl, voucherId: context.voucherId, attempts: failure.attempts },
+            webhook: 'to0.failed',
+          },
+          manager,
+        );
+      if (registeredEvent)
+        await this.deviceEvents.report(
+          {
+            target: { deviceId: context.deviceId },
+            tenantId: context.holderTenantId,
+            protocol: 'fdo',
+            eventType: 'to0.registered',
+            result: 'succeeded',
+            data: { rendezvousUrl: state.rvUrl, voucherId: context.voucherId },
+          },
+          manager,
+        );
       if (registeredEvent)
         await this.webhooks.emit(manager, {
           tenantId: context.holderTenantId,

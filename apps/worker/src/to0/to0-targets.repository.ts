@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { To0StateEntity } from '@ztp/persistence';
+import { reonboardingPolicySql, To0StateEntity, to0RegistersSql } from '@ztp/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
  * Which vouchers automatic TO0 applies to, as SQL over the ledger: an active voucher held by an
- * owner tenant with at least one owner-onboarding address, for a device that has not onboarded, or
- * has and whose owner's re-onboarding policy is `same-owner` (then the voucher TO2 left active, the
- * replacement or, under credential reuse, the same one, stays registered so a reset device comes back).
+ * owner tenant with at least one owner-onboarding address, for a device that its holder has not
+ * onboarded (owned: also after a resale), or has and whose re-onboarding policy (the device's, its
+ * groups', its owner's: reonboardingPolicySql) is `same-owner`, or `on-request` and armed (then the
+ * voucher TO2 left active, the replacement or, under credential reuse, the same one, stays
+ * registered so a reset device comes back).
  * Deciding from the ledger's current state (not from events) makes it robust to however the
  * holder changed: import, transfer, acceptance, a settings edit.
  */
@@ -16,11 +18,24 @@ const ELIGIBLE_FROM = `
   JOIN device d ON d.id = v.device_id`;
 const ELIGIBLE_WHERE = `
  WHERE v.status = 'active' AND t.kind = 'owner'
-   AND (d.lifecycle = 'owned'
-        OR (d.lifecycle = 'onboarded' AND t.settings ->> 'reonboarding' = 'same-owner'))
+   AND ${to0RegistersSql('d', 't')}
    AND jsonb_typeof(t.settings -> 'ownerOnboarding') = 'array'
    AND jsonb_array_length(t.settings -> 'ownerOnboarding') > 0`;
 const ELIGIBLE = `${ELIGIBLE_FROM} ${ELIGIBLE_WHERE}`;
+
+/** Why TO0 does not apply to a voucher (over ELIGIBLE_FROM's rows), in the words the owner acts on. */
+const STOP_REASON = `CASE
+    WHEN v.status <> 'active' THEN 'stopped: the voucher is ' || v.status
+    WHEN t.kind <> 'owner' THEN 'stopped: the voucher is held by a ' || t.kind || ' tenant, not an owner'
+    WHEN d.lifecycle IN ('disabled', 'decommissioned', 'manufactured') THEN 'stopped: the device is ' || d.lifecycle
+    WHEN jsonb_typeof(t.settings -> 'ownerOnboarding') IS DISTINCT FROM 'array'
+         OR jsonb_array_length(t.settings -> 'ownerOnboarding') = 0
+      THEN 'stopped: the holder has no onboarding address to register (set settings.ownerOnboarding)'
+    WHEN d.lifecycle = 'onboarded'
+      THEN 'stopped: the device onboarded and its re-onboarding policy is '
+           || ${reonboardingPolicySql('d', 't')}
+           || CASE WHEN ${reonboardingPolicySql('d', 't')} = 'on-request' THEN ' (not armed)' ELSE '' END
+    ELSE 'stopped' END`;
 
 /**
  * What a registration is made for: holder, owner key, owner addresses and requested lifetime.
@@ -61,11 +76,15 @@ export class To0TargetsRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Marks stopped every state whose voucher TO0 no longer applies to (onboarded, transferred...). */
+  /**
+   * Marks stopped every state whose voucher TO0 no longer applies to (onboarded, transferred...),
+   * with the reason in `last_error` (what the device status shows).
+   */
   async stopIneligible(): Promise<number> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [, stopped]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now()
+      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now(),
+              last_error = (SELECT ${STOP_REASON} ${ELIGIBLE_FROM} WHERE v.id = s.voucher_id)
         WHERE s.status <> 'stopped'
           AND NOT EXISTS (SELECT 1 ${ELIGIBLE} AND v.id = s.voucher_id)`,
     );
@@ -116,10 +135,11 @@ export class To0TargetsRepository {
       .upsert({ ...state, updatedAt: new Date() }, { conflictPaths: ['voucherId', 'rvUrl'] });
   }
 
-  /** Marks every state of the voucher stopped. */
+  /** Marks every state of the voucher stopped, with the reason. */
   async stop(voucherId: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE to0_state SET status = 'stopped', next_attempt_at = NULL, updated_at = now()
+      `UPDATE to0_state s SET status = 'stopped', next_attempt_at = NULL, updated_at = now(),
+              last_error = (SELECT ${STOP_REASON} ${ELIGIBLE_FROM} WHERE v.id = s.voucher_id)
         WHERE voucher_id = $1 AND status <> 'stopped'`,
       [voucherId],
     );

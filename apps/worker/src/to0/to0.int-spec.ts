@@ -403,6 +403,67 @@ describe('automatic TO0', () => {
     expect(await register(stopped.voucher.id, true)).toMatchObject({ outcome: 'stopped' });
   });
 
+  it('re-onboarding on-request: an onboarded device is registered only once armed; device and group overrides win over the owner', async () => {
+    const onRequest = await ownedDevice();
+    const deviceNever = await ownedDevice();
+    const groupSameOwner = await ownedDevice();
+    const groupsDisagree = await ownedDevice();
+    const tenants = dataSource.getRepository(TenantEntity);
+    const devices = dataSource.getRepository(DeviceEntity);
+    await tenants.update(onRequest.tenant.id, {
+      settings: { ...onRequest.tenant.settings, reonboarding: 'on-request' },
+    });
+    await tenants.update(deviceNever.tenant.id, {
+      settings: { ...deviceNever.tenant.settings, reonboarding: 'same-owner' },
+    });
+    await devices.update(deviceNever.device.id, { reonboarding: 'never' });
+    const group = (tenantId: string, name: string, reonboarding: string, member: string) =>
+      dataSource.query(
+        `INSERT INTO device_group (owner_tenant_id, name, members, reonboarding) VALUES ($1, $2, $3, $4)`,
+        [tenantId, name, [member], reonboarding],
+      );
+    await group(groupSameOwner.tenant.id, 'fleet', 'same-owner', `guid:${groupSameOwner.device.guid}`);
+    await group(groupsDisagree.tenant.id, 'lab', 'same-owner', `guid:${groupsDisagree.device.guid}`);
+    await group(groupsDisagree.tenant.id, 'locked', 'never', `guid:${groupsDisagree.device.guid}`);
+    const all = [onRequest, deviceNever, groupSameOwner, groupsDisagree];
+    for (const { voucher } of all) await register(voucher.id);
+    for (const { device } of all) await devices.update(device.id, { lifecycle: 'onboarded' });
+    await context.get(To0ScanProcessor).process();
+    const status = async (owned: Owned) => (await states(owned.voucher.id))[0]!.status;
+    expect(await status(onRequest)).toBe('stopped');
+    expect(await status(deviceNever)).toBe('stopped');
+    expect(await status(groupSameOwner)).not.toBe('stopped');
+    expect(await status(groupsDisagree)).toBe('stopped');
+    expect((await states(onRequest.voucher.id))[0]!.lastError).toBe(
+      'stopped: the device onboarded and its re-onboarding policy is on-request (not armed)',
+    );
+    expect((await states(deviceNever.voucher.id))[0]!.lastError).toMatch(/policy is never$/);
+    expect(await register(onRequest.voucher.id, true)).toMatchObject({ outcome: 'stopped' });
+
+    // Armed: the next scan finds it due again and registers it.
+    await devices.update(onRequest.device.id, { reonboardRequestedAt: new Date() });
+    expect(await dataSource.getRepository(To0StateEntity).countBy({ voucherId: onRequest.voucher.id })).toBe(
+      1,
+    );
+    const due = await context.get(To0TargetsRepository).findDue(new Date(), 1000);
+    expect(due).toContain(onRequest.voucher.id);
+    expect(due).not.toContain(deviceNever.voucher.id);
+    rv.registrations.length = 0;
+    expect(await register(onRequest.voucher.id)).toMatchObject({ outcome: 'registered' });
+    expect(rv.registrations.map((r) => r.guid)).toEqual([onRequest.device.guid]);
+  });
+
+  it('a stopped state says why: a holder with no onboarding address', async () => {
+    const owned = await ownedDevice();
+    await register(owned.voucher.id);
+    await dataSource.getRepository(TenantEntity).update(owned.tenant.id, { settings: {} });
+    await context.get(To0ScanProcessor).process();
+    expect((await states(owned.voucher.id))[0]).toMatchObject({
+      status: 'stopped',
+      lastError: 'stopped: the holder has no onboarding address to register (set settings.ownerOnboarding)',
+    });
+  });
+
   it('records why it cannot register: no owner key in custody, no rendezvous directive for the owner', async () => {
     const keyless = await ownedDevice({ withKey: false });
     expect(await register(keyless.voucher.id)).toMatchObject({ outcome: 'failed' });

@@ -103,6 +103,7 @@ SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | int64 | quote }}
 {{ include "ztp.envPrefix" $component }}_PORT: {{ $app.port | int64 | quote }}
 {{ include "ztp.envPrefix" $component }}_PUBLIC_URL: {{ include "ztp.publicUrl" (dict "root" $ "component" $component) | quote }}
 {{- end }}
+WORKER_PORT: {{ .Values.worker.port | int64 | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

@@ -1,6 +1,8 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { type AppConfig } from '@ztp/config';
 import { IdempotencyRecordEntity } from '@ztp/persistence';
-import { CLOCK, type Clock } from '@ztp/platform';
+import { APP_CONFIG, CLOCK, type Clock } from '@ztp/platform';
 import { DataSource } from 'typeorm';
 
 /** How long a first request may run before a retry with its key is taken as abandoned. */
@@ -13,7 +15,25 @@ export type Claim =
   | { kind: 'run' }
   | { kind: 'replay'; status: number; body: unknown }
   | { kind: 'in-progress' }
-  | { kind: 'mismatch' };
+  | { kind: 'mismatch' }
+  /** Completed, but its sealed outcome does not open (the master key it was sealed under is gone). */
+  | { kind: 'unreadable' };
+
+/**
+ * How a completed outcome sits in `response_body`: AES-256-GCM under a key derived from the
+ * key-custody master key, bound to its scope and key (so rows cannot be swapped).
+ * Outcomes carry secrets shown once (a new API key `ztp_...`, a webhook secret `whsec_...`), and a
+ * replay must give the client the same answer; so they are kept sealed rather than redacted.
+ */
+interface SealedOutcome {
+  readonly sealed: 'aes-256-gcm/v1';
+  readonly data: string;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const UNREADABLE = Symbol('unreadable');
 
 /**
  * Idempotency records in Postgres. `claim` atomically either reserves the key for this request,
@@ -23,11 +43,23 @@ export type Claim =
 @Injectable()
 export class IdempotencyStore {
   private claimsSinceSweep = 0;
+  private readonly sealingKey: Buffer;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sealingKey = Buffer.from(
+      hkdfSync(
+        'sha256',
+        Buffer.from(config.keyCustody.masterKey, 'base64'),
+        Buffer.alloc(0),
+        'ztp idempotent responses v1',
+        32,
+      ),
+    );
+  }
 
   async claim(scope: string, key: string, fingerprint: string): Promise<Claim> {
     await this.sweepNowAndThen();
@@ -52,7 +84,9 @@ export class IdempotencyStore {
     if (!existing) return this.claim(scope, key, fingerprint);
     if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
     if (existing.state === 'in-progress') return { kind: 'in-progress' };
-    return { kind: 'replay', status: existing.responseStatus ?? 200, body: existing.responseBody };
+    const body = this.open(existing);
+    if (body === UNREADABLE) return { kind: 'unreadable' };
+    return { kind: 'replay', status: existing.responseStatus ?? 200, body };
   }
 
   async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
@@ -61,7 +95,7 @@ export class IdempotencyStore {
       {
         state: 'completed',
         responseStatus: status,
-        responseBody: (body === undefined ? null : body) as object,
+        responseBody: (body === undefined ? null : this.seal(scope, key, body)) as object,
         expiresAt: new Date(this.clock.now().getTime() + IDEMPOTENCY_TTL_MS),
       },
     );
@@ -72,6 +106,36 @@ export class IdempotencyStore {
     await this.dataSource
       .getRepository(IdempotencyRecordEntity)
       .delete({ scope, idempotencyKey: key, state: 'in-progress' });
+  }
+
+  private seal(scope: string, key: string, body: unknown): SealedOutcome {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.sealingKey, iv);
+    cipher.setAAD(Buffer.from(JSON.stringify([scope, key])));
+    const text = cipher.update(JSON.stringify(body), 'utf8');
+    const data = Buffer.concat([iv, text, cipher.final(), cipher.getAuthTag()]);
+    return { sealed: 'aes-256-gcm/v1', data: data.toString('base64') };
+  }
+
+  private open(record: IdempotencyRecordEntity): unknown {
+    const stored = record.responseBody as Partial<SealedOutcome> | null;
+    if (stored === null || stored.sealed !== 'aes-256-gcm/v1' || typeof stored.data !== 'string') {
+      return stored; // no body, or a row written before outcomes were sealed (gone within its 24 h)
+    }
+    const bytes = Buffer.from(stored.data, 'base64');
+    if (bytes.length < IV_BYTES + TAG_BYTES) return UNREADABLE;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.sealingKey, bytes.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(JSON.stringify([record.scope, record.idempotencyKey])));
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      const text = Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return JSON.parse(text.toString('utf8')) as unknown;
+    } catch {
+      return UNREADABLE;
+    }
   }
 
   private async sweepNowAndThen(): Promise<void> {

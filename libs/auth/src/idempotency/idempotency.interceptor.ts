@@ -94,6 +94,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
           'Request in progress',
           'a request with this Idempotency-Key is still running; retry later',
         );
+      case 'unreadable':
+        throw problem(
+          409,
+          'idempotency-outcome-unreadable',
+          'Request already performed',
+          'a request with this Idempotency-Key was performed, but its stored outcome can no longer be read; use a new key only if you mean a new request',
+        );
       case 'replay':
         response.status(claim.status);
         response.setHeader(IDEMPOTENT_REPLAY_HEADER, 'true');

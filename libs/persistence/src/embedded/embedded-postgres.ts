@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import pg from 'pg';
+import { ResilientPgClient } from '../support/resilient-pg-client';
 
 /** Another live PostgreSQL server already runs on the embedded data directory. */
 export class EmbeddedDatabaseBusyError extends Error {
@@ -321,7 +321,7 @@ function waitUntilReady(
 }
 
 async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new ResilientPgClient({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ server_version: string }>('SHOW server_version');

@@ -26,12 +26,14 @@ import {
   DeviceDevmodEntity,
   DeviceGroupEntity,
   DeviceUploadEntity,
+  EstEnrollmentTokenEntity,
   IssuedCertificateEntity,
   OwnerCaCrlEntity,
   OwnerCaEntity,
   OwnerDeviceCaEntity,
   To2SessionEntity,
 } from '../onboarding';
+import { DeviceEventEntity } from '../fleet/device-event.entity';
 
 /**
  * Every TypeORM entity, registered once. A new entity: add its file under entities/ (or its
@@ -71,6 +73,8 @@ export const ENTITIES = [
   OwnerCaCrlEntity,
   OwnerDeviceCaEntity,
   IssuedCertificateEntity,
+  EstEnrollmentTokenEntity,
+  DeviceEventEntity,
 ];
 
 export { InstallationEntity };

@@ -10,3 +10,4 @@ export * from './tenant-settings';
 export * from './tenant.entity';
 export * from './voucher.entity';
 export * from './software-key-retirement';
+export * from './reonboarding-policy';

@@ -10,7 +10,16 @@ import { CreateOnboarding1795228413487 } from './1795228413487-create-onboarding
 import { CreateSztp1795229500000 } from './1795229500000-create-sztp';
 import { AddCertificateRevocation1795230000000 } from './1795230000000-add-certificate-revocation';
 import { DeviceStateMachine1795231000000 } from './1795231000000-device-state-machine';
+import { DeviceEtmKeySizes1797000000000 } from './1797000000000-device-etm-key-sizes';
+import { AddSztpAuthFailure1797200000000 } from './1797200000000-add-sztp-auth-failure';
+import { BindDeviceCaManufacturerKeys1797200000001 } from './1797200000001-bind-device-ca-manufacturer-keys';
+import { RvRegistrationVoucherExtension1797300000000 } from './1797300000000-rv-registration-voucher-extension';
+import { DeviceLifecycleOperations1797300001000 } from './1797300001000-device-lifecycle-operations';
+import { SztpDeviceLifecycle1797300002000 } from './1797300002000-sztp-device-lifecycle';
+import { RvRegistrationNoEntries1797300003000 } from './1797300003000-rv-registration-no-entries';
 import { OwnerKeyKind1797400000000 } from './1797400000000-owner-key-kind';
+import { AddCertificateRenewal1797500000000 } from './1797500000000-add-certificate-renewal';
+import { CreateDeviceEvent1797600000000 } from './1797600000000-create-device-event';
 
 /**
  * Every schema migration, oldest first. A new migration: add a file named
@@ -31,5 +40,14 @@ export const MIGRATIONS = [
   CreateSztp1795229500000,
   AddCertificateRevocation1795230000000,
   DeviceStateMachine1795231000000,
+  DeviceEtmKeySizes1797000000000,
+  AddSztpAuthFailure1797200000000,
+  BindDeviceCaManufacturerKeys1797200000001,
+  RvRegistrationVoucherExtension1797300000000,
+  DeviceLifecycleOperations1797300001000,
+  SztpDeviceLifecycle1797300002000,
+  RvRegistrationNoEntries1797300003000,
   OwnerKeyKind1797400000000,
+  AddCertificateRenewal1797500000000,
+  CreateDeviceEvent1797600000000,
 ];

@@ -1,6 +1,7 @@
 import { createCrl, type KeyCustody, type RevocationReason, type RevokedEntry } from '@ztp/pki';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { AuditLog } from '../ledger/audit-log';
+import { preparedQuery } from '../support/prepared-query';
 import { OwnerCaEntity } from './owner-ca.entity';
 
 /** A certificate revoked by one call, as audit events and webhooks describe it. */
@@ -114,7 +115,9 @@ export class CertificateRevocations {
       serial_number: string;
       revoked_at: Date | null;
       revocation_reason: RevocationReason | null;
-    }[] = await this.dataSource.query(
+    }[] = await preparedQuery(
+      this.dataSource,
+      'ocsp_certificate_status',
       `SELECT serial_number, revoked_at, revocation_reason FROM issued_certificate
           WHERE owner_tenant_id = $1 AND serial_number = ANY($2::text[])`,
       [ownerTenantId, serials],

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -14,6 +15,10 @@ import { TenantEntity } from '../ledger/tenant.entity';
  * references `guid:<32 hex>` or `serial:<serial number>`; a GUID matches the device's current or
  * original GUID, so membership survives the GUID change of TO2.
  */
+@Check(
+  'device_group_reonboarding_check',
+  "(reonboarding = ANY (ARRAY['never'::text, 'same-owner'::text, 'on-request'::text]))",
+)
 @Unique('device_group_owner_tenant_id_name_key', ['ownerTenantId', 'name'])
 @Entity({ name: 'device_group' })
 export class DeviceGroupEntity {
@@ -29,6 +34,10 @@ export class DeviceGroupEntity {
 
   @Column({ type: 'text', array: true, default: [] })
   members!: string[];
+
+  /** Re-onboarding policy for the members, over their owner's; null: inherit (ReonboardingPolicy). */
+  @Column({ type: 'text', nullable: true })
+  reonboarding!: 'never' | 'same-owner' | 'on-request' | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

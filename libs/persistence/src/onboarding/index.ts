@@ -6,6 +6,7 @@ export * from './device-devmod.entity';
 export * from './device-group.entity';
 export * from './device-upload.entity';
 export * from './issued-certificate.entity';
+export * from './est-enrollment-token.entity';
 export * from './owner-ca.entity';
 export * from './owner-ca-crl.entity';
 export * from './owner-device-ca.entity';

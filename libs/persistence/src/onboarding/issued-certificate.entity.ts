@@ -6,7 +6,10 @@ import { TenantEntity } from '../ledger/tenant.entity';
 export const CERTIFICATE_REQUEST_KINDS = ['simpleenroll', 'simplereenroll', 'serverkeygen'] as const;
 export type CertificateRequestKind = (typeof CERTIFICATE_REQUEST_KINDS)[number];
 
-/** An operational certificate an owner CA issued to a device through fdo.csr, and its revocation. */
+/**
+ * An operational certificate an owner CA issued to a device (fdo.csr, SZTP, EST), its revocation
+ * and the certificate it renewed.
+ */
 @Check(
   'issued_certificate_kind_check',
   "(kind = ANY (ARRAY['simpleenroll'::text, 'simplereenroll'::text, 'serverkeygen'::text]))",
@@ -17,6 +20,10 @@ export type CertificateRequestKind = (typeof CERTIFICATE_REQUEST_KINDS)[number];
   "(revocation_reason = ANY (ARRAY['unspecified'::text, 'keyCompromise'::text, 'cACompromise'::text, 'affiliationChanged'::text, 'superseded'::text, 'cessationOfOperation'::text, 'certificateHold'::text, 'privilegeWithdrawn'::text, 'aACompromise'::text]))",
 )
 @Index('issued_certificate_device', ['deviceId', 'issuedAt'])
+@Index('issued_certificate_expiring', ['notAfter'], {
+  where: '((revoked_at IS NULL) AND (expiring_notified_at IS NULL))',
+})
+@Index('issued_certificate_fingerprint', ['fingerprint'], { unique: true })
 @Index('issued_certificate_revoked', ['ownerTenantId'], { where: '(revoked_at IS NOT NULL)' })
 @Index('issued_certificate_serial', ['ownerTenantId', 'serialNumber'], { unique: true })
 @Entity({ name: 'issued_certificate' })
@@ -65,4 +72,13 @@ export class IssuedCertificateEntity {
   /** RFC 5280 CRLReason name; set exactly when revokedAt is. */
   @Column({ name: 'revocation_reason', type: 'text', nullable: true })
   revocationReason!: RevocationReason | null;
+
+  /** The certificate this one renewed (EST simplereenroll); null for a first issuance. */
+  @Column({ name: 'replaces_certificate_id', type: 'uuid', nullable: true })
+  @ForeignKey(() => IssuedCertificateEntity, { name: 'issued_certificate_replaces_certificate_id_fkey' })
+  replacesCertificateId!: string | null;
+
+  /** When the worker raised certificate.expiring for it (once). */
+  @Column({ name: 'expiring_notified_at', type: 'timestamptz', nullable: true })
+  expiringNotifiedAt!: Date | null;
 }

@@ -69,7 +69,10 @@ export class OwnerCaStore {
     let ca: OwnerCaEntity;
     try {
       ca = await this.dataSource.transaction(async (manager) => {
-        const row = await manager.getRepository(OwnerCaEntity).save({
+        // insert, not save: save() on an existing primary key is an UPDATE, so of two concurrent
+        // creations the second overwrote the first's CA key and certificate (and answered a 500).
+        const repository = manager.getRepository(OwnerCaEntity);
+        await repository.insert({
           ownerTenantId,
           custodyKeyId: keyId,
           spec,
@@ -77,6 +80,7 @@ export class OwnerCaStore {
           certificate: Buffer.from(root.certificate),
           allowServerKeygen: options.allowServerKeygen ?? false,
         });
+        const row = await repository.findOneByOrFail({ ownerTenantId });
         await options.onCreated?.(manager, row);
         return row;
       });

@@ -67,6 +67,13 @@ export class RvPolicyEntryEntity {
   @Column({ type: 'bytea', nullable: true })
   certificate!: Buffer | null;
 
+  /**
+   * device-ca only: SHA-256 (hex) of the SubjectPublicKeyInfo of each manufacturer key this CA's
+   * devices are vouched by. A voucher accepted through the CA must carry one of them.
+   */
+  @Column({ name: 'manufacturer_keys', type: 'text', array: true, default: () => `'{}'` })
+  manufacturerKeys!: string[];
+
   @Column({ type: 'text', nullable: true })
   label!: string | null;
 

@@ -16,7 +16,11 @@ export interface RegisteredTo2Address {
  */
 @Check('rv_registration_granted_wait_seconds_check', '(granted_wait_seconds >= 0)')
 @Check('rv_registration_guid_check', "(guid ~ '^[0-9a-f]{32}$'::text)")
-@Check('rv_registration_num_entries_check', '(num_entries >= 1)')
+@Check('rv_registration_num_entries_check', '(num_entries >= 0)')
+@Check(
+  'rv_registration_entry_sha256_check',
+  '((entry_sha256 IS NULL) OR (cardinality(entry_sha256) = num_entries))',
+)
 @Index('rv_registration_expires', ['expiresAt'])
 @Index('rv_registration_owner', ['ownerKeySha256', 'expiresAt'])
 @Entity({ name: 'rv_registration' })
@@ -35,6 +39,17 @@ export class RvRegistrationEntity {
 
   @Column({ name: 'num_entries', type: 'integer' })
   numEntries!: number;
+
+  /**
+   * SHA-256 of the voucher header's bytes; with `entrySha256` what a replacing TO0's voucher must
+   * extend. Null for rows registered before the column existed.
+   */
+  @Column({ name: 'header_sha256', type: 'bytea', nullable: true })
+  headerSha256!: Buffer | null;
+
+  /** SHA-256 of each voucher entry's bytes, in order (num_entries of them); null like headerSha256. */
+  @Column({ name: 'entry_sha256', type: 'bytea', array: true, nullable: true })
+  entrySha256!: Buffer[] | null;
 
   /** SHA-256 (hex) of the current owner's SubjectPublicKeyInfo (last voucher entry). */
   @Column({ name: 'owner_key_sha256', type: 'text' })

@@ -1,4 +1,6 @@
 export * from './activation-code';
+export * from './activation-lockout';
+export * from './sztp-auth-failure.entity';
 export * from './serial-number-rule';
 export * from './sztp-device-context';
 export * from './sztp-device-identifier';

@@ -97,7 +97,12 @@ export function restconfBodyText(body: unknown): string {
   }
   if (typeof body === 'string') return body;
   if (typeof body === 'object' && Object.keys(body).length === 0) return '';
-  return JSON.stringify(body);
+  try {
+    return JSON.stringify(body);
+  } catch {
+    // Nesting deeper than the stack can follow (thousands of levels): no SZTP input is like that.
+    throw RestconfRequestError.of(400, 'malformed-message', 'the JSON body is nested too deeply', 'rpc');
+  }
 }
 
 /** RFC 8040 section 3.1: where the RESTCONF root is, as XRD (default) or JRD (JSON Accept). */
@@ -125,6 +130,8 @@ const IDENTITY_STATUS: Record<SztpIdentityError['code'], number> = {
   'no-serial-number': 403,
   'unknown-device': 403,
   'bad-activation-code': 401,
+  'credential-mismatch': 403,
+  'locked-out': 429,
 };
 
 /**
@@ -140,10 +147,13 @@ export function restconfFailure(err: unknown): RestconfRequestError | undefined 
   }
   if (err instanceof SztpIdentityError) {
     const status = IDENTITY_STATUS[err.code];
+    const headers: Record<string, string> =
+      status === 401 ? { 'WWW-Authenticate': 'Basic realm="sztp", charset="UTF-8"' } : {};
+    if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds);
     return new RestconfRequestError(
       status,
       { errorType: 'protocol', errorTag: 'access-denied', errorMessage: err.message },
-      status === 401 ? { 'WWW-Authenticate': 'Basic realm="sztp", charset="UTF-8"' } : {},
+      headers,
     );
   }
   return undefined;

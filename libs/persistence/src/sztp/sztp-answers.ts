@@ -51,9 +51,21 @@ export class SztpAnswers {
   /** The device's context, refused with a RESTCONF error when nobody here can answer for it. */
   async contextFor(device: IdentifiedSztpDevice): Promise<AnswerableContext> {
     const context = await loadSztpDeviceContext(this.deps.dataSource, device.deviceId);
+    if (context?.lifecycle === 'decommissioned')
+      throw RestconfRequestError.of(
+        403,
+        'access-denied',
+        'the device is decommissioned: it is not bootstrapped again',
+      );
+    if (context?.lifecycle === 'disabled')
+      throw RestconfRequestError.of(
+        403,
+        'access-denied',
+        'the device is disabled by its owner: try again once it is enabled',
+      );
     if (context?.voucher === undefined) {
       throw RestconfRequestError.of(
-        404,
+        409,
         'data-missing',
         'no owner holds an ownership voucher for this device',
       );

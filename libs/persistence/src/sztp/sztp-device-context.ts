@@ -41,6 +41,8 @@ export interface SztpOnboardingProfile {
 export interface SztpDeviceContext {
   readonly deviceId: string;
   readonly serialNumber: string;
+  /** The device state machine's state (a disabled or decommissioned device is refused). */
+  readonly lifecycle: string;
   readonly voucher?: SztpActiveVoucher;
   /** The voucher holder's owner identity, when it has set one up. */
   readonly owner?: SztpOwnerIdentity;
@@ -51,6 +53,7 @@ export interface SztpDeviceContext {
 interface ContextRow {
   device_id: string;
   serial_number: string;
+  lifecycle: string;
   voucher_id: string | null;
   cms: Buffer | null;
   masa_id: string | null;
@@ -75,7 +78,7 @@ interface ContextRow {
 }
 
 const CONTEXT_QUERY = `
-  SELECT d.id AS device_id, d.serial_number,
+  SELECT d.id AS device_id, d.serial_number, d.lifecycle,
          v.id AS voucher_id, v.cms, v.masa_id, v.holder_tenant_id, v.pins_holder,
          o.tenant_id AS owner_tenant_id, o.ca_key_id, o.ca_certificate, o.signing_key_id,
          o.signing_certificate, o.bootstrap_servers, o.ldevid_validity_days,
@@ -140,6 +143,7 @@ export async function loadSztpDeviceContext(
   return {
     deviceId: row.device_id,
     serialNumber: row.serial_number,
+    lifecycle: row.lifecycle,
     ...(voucher ? { voucher } : {}),
     ...(owner ? { owner } : {}),
     ...(profile ? { profile } : {}),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sztp } from '@ztp/protocol';
 import { type DataSource } from 'typeorm';
 import { verifyActivationCode } from './activation-code';
+import { ActivationLockout, type ActivationLockoutPolicy } from './activation-lockout';
 import { preparedQuery } from '../support/prepared-query';
 import { ExpiringCache } from '../support/expiring-cache';
 import { compileSerialNumberPattern, extractSerialNumber } from './serial-number-rule';
@@ -13,6 +14,8 @@ export interface SztpCredentials {
   readonly clientCertificate?: { readonly leaf: Uint8Array; readonly chain: readonly Uint8Array[] };
   /** HTTP Basic: serial number and activation code. */
   readonly basic?: { readonly username: string; readonly password: string };
+  /** The address the request came from (activation-code failures are limited per source too). */
+  readonly source?: string;
 }
 
 export interface IdentifiedSztpDevice {
@@ -21,6 +24,8 @@ export interface IdentifiedSztpDevice {
   readonly serialNumber: string;
   readonly outputProfile: SztpOutputProfile;
   readonly authenticatedBy: 'client-certificate' | 'activation-code';
+  /** The IDevID's SubjectPublicKeyInfo (DER), when identified by its client certificate. */
+  readonly idevidPublicKey?: Uint8Array;
 }
 
 export type SztpIdentityErrorCode =
@@ -33,13 +38,19 @@ export type SztpIdentityErrorCode =
   /** No device with this serial number is registered (for the certificate's device type). */
   | 'unknown-device'
   /** Wrong serial number / activation code pair, or activation codes not allowed for the type. */
-  | 'bad-activation-code';
+  | 'bad-activation-code'
+  /** A trusted certificate for one device, with Basic credentials naming another. */
+  | 'credential-mismatch'
+  /** Too many wrong activation codes for this serial number or from this address: try later. */
+  | 'locked-out';
 
 export class SztpIdentityError extends Error {
   override readonly name = 'SztpIdentityError';
   constructor(
     readonly code: SztpIdentityErrorCode,
     message: string,
+    /** For locked-out: when the lockout ends. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -57,6 +68,7 @@ interface CertificateClaim {
   readonly deviceTypeId: string;
   readonly serialNumber: string;
   readonly outputProfile: SztpOutputProfile;
+  readonly idevidPublicKey: Uint8Array;
 }
 
 export interface SztpDeviceIdentifierOptions {
@@ -64,6 +76,8 @@ export interface SztpDeviceIdentifierOptions {
   readonly now: () => Date;
   /** How long device types, validated certificates and device ids are cached. Default 10 s. */
   readonly cacheTtlMs?: number;
+  /** Limits on failed activation codes (DEFAULT_ACTIVATION_LOCKOUT). */
+  readonly lockout?: ActivationLockoutPolicy;
 }
 
 /**
@@ -82,8 +96,10 @@ export class SztpDeviceIdentifier {
   private readonly certificates: ExpiringCache<string, CertificateClaim>;
   private readonly deviceIds: ExpiringCache<string, string>;
   private readonly activationCodes: ExpiringCache<string, IdentifiedSztpDevice>;
+  private readonly lockout: ActivationLockout;
 
   constructor(private readonly options: SztpDeviceIdentifierOptions) {
+    this.lockout = new ActivationLockout(options.dataSource, options.now, options.lockout);
     this.ttlMs = options.cacheTtlMs ?? 10_000;
     const clock = () => options.now().getTime();
     this.certificates = new ExpiringCache(10_000, this.ttlMs, clock);
@@ -100,16 +116,28 @@ export class SztpDeviceIdentifier {
     }
     let certificateError: SztpIdentityError | undefined;
     if (credentials.clientCertificate) {
+      let identified: IdentifiedSztpDevice | undefined;
       try {
-        return await this.byCertificate(credentials.clientCertificate);
+        identified = await this.byCertificate(credentials.clientCertificate);
       } catch (err) {
         if (!(err instanceof SztpIdentityError) || credentials.basic === undefined) throw err;
         certificateError = err;
       }
+      if (identified !== undefined) {
+        // Two credentials that name two devices: which one is asking is unknowable, so neither.
+        if (credentials.basic !== undefined && credentials.basic.username !== identified.serialNumber) {
+          throw new SztpIdentityError(
+            'credential-mismatch',
+            `the client certificate is for serial number "${identified.serialNumber}" but Basic names "${credentials.basic.username}"`,
+          );
+        }
+        return identified;
+      }
     }
     try {
-      return await this.byActivationCode(credentials.basic!);
+      return await this.byActivationCode(credentials.basic!, credentials.source);
     } catch (err) {
+      if (err instanceof SztpIdentityError && err.code === 'locked-out') throw err;
       throw certificateError ?? err;
     }
   }
@@ -175,7 +203,12 @@ export class SztpDeviceIdentifier {
       }
       const notAfter = Math.min(...path.map((c) => c.notAfter.getTime()));
       return {
-        claim: { deviceTypeId: type.id, serialNumber, outputProfile: type.outputProfile },
+        claim: {
+          deviceTypeId: type.id,
+          serialNumber,
+          outputProfile: type.outputProfile,
+          idevidPublicKey: new Uint8Array(leaf.x509.publicKey.export({ type: 'spki', format: 'der' })),
+        },
         validForMs: Math.max(0, notAfter - now.getTime()),
       };
     }
@@ -206,10 +239,16 @@ export class SztpDeviceIdentifier {
     return id;
   }
 
-  private async byActivationCode(basic: {
-    username: string;
-    password: string;
-  }): Promise<IdentifiedSztpDevice> {
+  private async byActivationCode(
+    basic: {
+      username: string;
+      password: string;
+    },
+    source: string | undefined,
+  ): Promise<IdentifiedSztpDevice> {
+    // Checked before the cache: while locked, even the right code is refused.
+    const locked = await this.lockout.active(basic.username, source);
+    if (locked !== undefined) throw lockedOut(locked.scope, locked.retryAfterSeconds);
     const key = createHash('sha256')
       .update(basic.username)
       .update('\n')
@@ -238,9 +277,12 @@ export class SztpDeviceIdentifier {
           authenticatedBy: 'activation-code',
         };
         this.activationCodes.set(key, identified);
+        await this.lockout.succeeded(basic.username);
         return identified;
       }
     }
+    const started = await this.lockout.failed(basic.username, source);
+    if (started !== undefined) throw lockedOut(started.scope, started.retryAfterSeconds);
     throw new SztpIdentityError(
       'bad-activation-code',
       'serial number and activation code do not match a device',
@@ -276,4 +318,12 @@ export class SztpDeviceIdentifier {
       }
     });
   }
+}
+
+function lockedOut(scope: 'serial' | 'source', retryAfterSeconds: number): SztpIdentityError {
+  return new SztpIdentityError(
+    'locked-out',
+    `too many wrong activation codes for this ${scope === 'serial' ? 'serial number' : 'source address'}; retry in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  );
 }

@@ -9,6 +9,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
+import { type DeviceLifecycle } from '../ledger/device.entity';
 import { SztpDeviceTypeEntity } from './sztp-device-type.entity';
 import { SztpOnboardingProfileEntity } from './sztp-onboarding-profile.entity';
 
@@ -31,6 +32,14 @@ export interface StoredSshHostKey {
 @Check(
   'sztp_device_bootstrap_state_check',
   "(bootstrap_state = ANY (ARRAY['pending'::text, 'in-progress'::text, 'rebooting'::text, 'failed'::text, 'complete'::text]))",
+)
+@Check(
+  'sztp_device_lifecycle_check',
+  "(lifecycle = ANY (ARRAY['manufactured'::text, 'owned'::text, 'onboarded'::text, 'disabled'::text, 'decommissioned'::text]))",
+)
+@Check(
+  'sztp_device_disabled_from_check',
+  "(((lifecycle = 'disabled'::text) = (disabled_from IS NOT NULL)) AND ((disabled_from IS NULL) OR (disabled_from = ANY (ARRAY['manufactured'::text, 'owned'::text, 'onboarded'::text]))))",
 )
 @Unique('sztp_device_device_type_id_serial_number_key', ['deviceTypeId', 'serialNumber'])
 @Index('sztp_device_serial', ['serialNumber'])
@@ -60,6 +69,14 @@ export class SztpDeviceEntity {
 
   @Column({ name: 'bootstrap_state', type: 'text' })
   bootstrapState!: SztpBootstrapState;
+
+  /** The device state machine (shared with FDO devices; ARCHITECTURE.md, "Device lifecycle"). */
+  @Column({ type: 'text', default: 'manufactured' })
+  lifecycle!: DeviceLifecycle;
+
+  /** The state a disabled device goes back to when enabled; null unless disabled. */
+  @Column({ name: 'disabled_from', type: 'text', nullable: true })
+  disabledFrom!: DeviceLifecycle | null;
 
   @Column({ name: 'last_progress_type', type: 'text', nullable: true })
   lastProgressType!: string | null;

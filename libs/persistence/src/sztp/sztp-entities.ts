@@ -1,3 +1,4 @@
+import { SztpAuthFailureEntity } from './sztp-auth-failure.entity';
 import { SztpDeviceTypeEntity } from './sztp-device-type.entity';
 import { SztpDeviceEntity } from './sztp-device.entity';
 import { SztpLdevidEntity } from './sztp-ldevid.entity';
@@ -17,4 +18,5 @@ export const SZTP_ENTITIES = [
   SztpVoucherEntity,
   SztpProgressEventEntity,
   SztpLdevidEntity,
+  SztpAuthFailureEntity,
 ];

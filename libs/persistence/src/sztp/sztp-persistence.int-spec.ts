@@ -101,6 +101,7 @@ describe('SztpDeviceIdentifier', () => {
       serialNumber: 'SN-1',
       outputProfile: 'signed',
       authenticatedBy: 'client-certificate',
+      idevidPublicKey: expect.any(Uint8Array),
     });
   });
 
@@ -160,6 +161,59 @@ describe('SztpDeviceIdentifier', () => {
     expect(await identityError(id.identify({ clientCertificate: { leaf: stranger.der, chain: [] } }))).toBe(
       'untrusted-certificate',
     );
+  });
+
+  it('refuses a trusted certificate presented with Basic credentials for another serial number', async () => {
+    const id = identifier();
+    const clientCertificate = { leaf: idevid.der, chain: [] };
+    expect(
+      await identityError(
+        id.identify({ clientCertificate, basic: { username: 'LAB-7', password: 'my-secret' } }),
+      ),
+    ).toBe('credential-mismatch');
+    // The same serial number in both is fine: the certificate identifies the device.
+    await expect(
+      id.identify({ clientCertificate, basic: { username: 'SN-1', password: 'whatever' } }),
+    ).resolves.toMatchObject({ deviceId: device.id, authenticatedBy: 'client-certificate' });
+  });
+
+  it('locks a serial number after too many wrong activation codes (even the right code), audited; and a guessing source', async () => {
+    let now = new Date(NOW.getTime() + 3_600_000);
+    const lockout = { perSerial: 3, perSource: 5, windowMs: 60_000, lockoutMs: 120_000 };
+    const id = new SztpDeviceIdentifier({ dataSource, now: () => now, lockout, cacheTtlMs: 0 });
+    const lab = await dataSource.getRepository(SztpDeviceEntity).save({
+      deviceTypeId: labType.id,
+      serialNumber: 'LAB-LOCK',
+      bootstrapState: 'pending',
+      activationCodeHash: await hashActivationCode('right-code'),
+    });
+    const guess = (password: string, source = '198.51.100.1', username = 'LAB-LOCK') =>
+      id.identify({ basic: { username, password }, source });
+    expect(await identityError(guess('wrong-1'))).toBe('bad-activation-code');
+    expect(await identityError(guess('wrong-2'))).toBe('bad-activation-code');
+    const third = guess('wrong-3');
+    await expect(third).rejects.toMatchObject({ code: 'locked-out', retryAfterSeconds: 120 });
+    // Locked: the right code is refused too, from any address.
+    await expect(guess('right-code', '198.51.100.99')).rejects.toMatchObject({ code: 'locked-out' });
+    const audit: { event_type: string; subject: string; tenant_id: string }[] = await dataSource.query(
+      `SELECT event_type, subject, tenant_id FROM audit_event WHERE event_type = 'sztp.activation-code.locked'`,
+    );
+    expect(audit).toEqual([
+      { event_type: 'sztp.activation-code.locked', subject: 'LAB-LOCK', tenant_id: manufacturer.id },
+    ]);
+    // After the lockout the right code works, and clears the serial number's count.
+    now = new Date(now.getTime() + 121_000);
+    await expect(guess('right-code')).resolves.toMatchObject({ deviceId: lab.id });
+    expect(await identityError(guess('wrong-4'))).toBe('bad-activation-code');
+
+    // One address guessing across serial numbers is locked on its own count.
+    now = new Date(now.getTime() + 3_600_000);
+    for (let i = 0; i < 4; i++) {
+      expect(await identityError(guess('x', '203.0.113.9', `NOPE-${i}`))).toBe('bad-activation-code');
+    }
+    await expect(guess('x', '203.0.113.9', 'NOPE-4')).rejects.toMatchObject({ code: 'locked-out' });
+    await expect(guess('right-code', '203.0.113.9')).rejects.toMatchObject({ code: 'locked-out' });
+    await expect(guess('right-code', '203.0.113.10')).resolves.toMatchObject({ deviceId: lab.id });
   });
 
   it('refuses activation codes for device types that do not allow them', async () => {
@@ -266,6 +320,7 @@ describe('device context and signers', () => {
     expect(await loadSztpDeviceContext(dataSource, labDevice.id)).toEqual({
       deviceId: labDevice.id,
       serialNumber: 'LAB-7',
+      lifecycle: 'manufactured',
     });
     expect(await loadSztpDeviceContext(dataSource, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
 

@@ -81,6 +81,7 @@ export class SztpRestconfServer {
       device = await this.deps.identifier.identify({
         ...(request.clientCertificate ? { clientCertificate: request.clientCertificate } : {}),
         ...(basic ? { basic } : {}),
+        ...(request.remoteAddress ? { source: request.remoteAddress } : {}),
       });
       const text = restconfBodyText(request.body);
       if (request.operation === GET_BOOTSTRAPPING_DATA) {

@@ -84,6 +84,15 @@ export class SztpMasaVoucherIssuer {
 
   /** The voucher JSON as this issuer writes it (assertion "verified": the ledger knows the holder). */
   voucherFor(request: OwnershipVoucherRequest): sztp.Voucher {
+    if (!request.nonce && request.expiresOn) {
+      const notAfter = sztp.parseCertificate(request.pinnedDomainCert).notAfter;
+      if (request.expiresOn.getTime() > notAfter.getTime()) {
+        // RFC 8366 section 5.3: expires-on must not be after the pinned-domain-cert's notAfter.
+        throw new RangeError(
+          `expires-on ${request.expiresOn.toISOString()} is after the pinned-domain-cert's notAfter ${notAfter.toISOString()}`,
+        );
+      }
+    }
     return {
       createdOn: this.deps.now().toISOString(),
       assertion: 'verified',

@@ -176,6 +176,33 @@ describe('CertificateIssuer', () => {
     );
   });
 
+  it('renewFromCsr keeps subject, SANs and EKU of the previous certificate for the new key, whatever the CSR asks', async () => {
+    const { root, inter } = await hierarchy('P-256', 'P-256');
+    const previous = await issuer.issueFromCsr(inter, await csrFor('P-384'), {
+      kind: 'operational-client',
+      subject: { organization: 'Tenant 7', commonName: 'device-7', serialNumber: 'SN-7' },
+      subjectAltNames: { dns: ['device-7.tenant7.example'], uri: ['urn:ztp:device:7'] },
+      validityDays: 90,
+    });
+    const renewed = await issuer.renewFromCsr(inter, previous, await csrFor('P-256'), 30, {
+      crlUrl: 'http://ca.example/crl',
+      ocspUrl: 'http://ca.example/ocsp',
+    });
+    const [before, after] = [readCertificate(previous), readCertificate(renewed)];
+    expect(after.subject).toBe(before.subject);
+    expect(sanOf(renewed)).toEqual(sanOf(previous));
+    expect(after.extendedKeyUsage).toEqual([ExtendedKeyUsageOid.clientAuth]);
+    expect(after.publicKey.export({ type: 'spki', format: 'der' })).toEqual(
+      (await csrFor('P-256')).publicKey.export({ type: 'spki', format: 'der' }),
+    );
+    expect(after.notAfter.getTime() - clock.now().getTime()).toBe(30 * DAY_MS);
+    expect(opensslVerify(root, inter, renewed)).toContain('leaf.pem: OK');
+    await rejectsWith(
+      issuer.renewFromCsr(inter, new Uint8Array([0x30, 0x00]), await csrFor('P-256'), 30),
+      'malformed-certificate',
+    );
+  });
+
   it('operational-client: clientAuth, subject and SANs from the profile; CSR SANs only when allowed', async () => {
     const { inter } = await hierarchy('P-256', 'P-256');
     const csr = await csrFor('P-384');

@@ -6,7 +6,10 @@ import { type DistinguishedName, toGeneralNames, toX509Name } from '../x509/name
 import { nodeWebCrypto, x509 } from '../x509/runtime';
 import { type RandomBytes, randomSerialNumber } from '../x509/serial-number';
 import { signerCrypto } from '../x509/signer-crypto';
-import { type LeafProfile, resolveProfile } from './profiles';
+import { ExtendedKeyUsageOid, type LeafProfile, resolveProfile } from './profiles';
+
+const EXTENDED_KEY_USAGE_OID = '2.5.29.37';
+const SUBJECT_ALT_NAME_OID = '2.5.29.17';
 
 /** A CA this service can issue under: its certificate and the custody id of its private key. */
 export interface IssuingCa {
@@ -50,7 +53,18 @@ const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
  * custody Signer (x509/signer-crypto.ts), so no private key is exported or turned into a CryptoKey.
  */
 export class CertificateIssuer {
+  /**
+   * Issuers checked before, by certificate bytes and key id: a CA issues many certificates, and
+   * parsing it and asking custody for its public key each time cost more than the signature.
+   */
+  private readonly checkedIssuers = new Map<Uint8Array, { keyId: string; facts: CertificateFacts }>();
+
   constructor(private readonly deps: CertificateIssuerDeps) {}
+
+  private issuerFacts(issuer: IssuingCa): CertificateFacts {
+    const known = this.checkedIssuers.get(issuer.certificate);
+    return known?.keyId === issuer.keyId ? known.facts : readCertificate(issuer.certificate);
+  }
 
   /** Self-signed root: basicConstraints CA critical, keyUsage keyCertSign|cRLSign critical, SKI. */
   async createRootCa(params: CaCertificateParams): Promise<IssuingCa> {
@@ -135,9 +149,49 @@ export class CertificateIssuer {
     });
   }
 
+  /**
+   * A renewal of `previous` (DER, issued by `issuer`) for the new key in `csr`: the subject and the
+   * subjectAltName and extendedKeyUsage extensions are copied from `previous` byte for byte, whatever
+   * the request asks for (EST re-enrolment keeps the identity, RFC 7030 4.2.2); the validity starts now.
+   */
+  async renewFromCsr(
+    issuer: IssuingCa,
+    previous: Uint8Array,
+    csr: ParsedCsr,
+    validityDays: number,
+    revocation?: RevocationPointers,
+  ): Promise<Uint8Array> {
+    const issuerFacts = await this.checkIssuer(issuer);
+    let old: x509.X509Certificate;
+    try {
+      old = new x509.X509Certificate(previous);
+    } catch (cause) {
+      throw new PkiError('malformed-certificate', 'the certificate to renew does not parse', { cause });
+    }
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ];
+    const eku = old.getExtension(EXTENDED_KEY_USAGE_OID);
+    extensions.push(eku ?? new x509.ExtendedKeyUsageExtension([ExtendedKeyUsageOid.clientAuth], false));
+    const san = old.getExtension(SUBJECT_ALT_NAME_OID);
+    if (san) extensions.push(san);
+    extensions.push(await subjectKeyIdentifier(csr.publicKeySpki), await authorityKeyIdentifier(issuerFacts));
+    if (revocation?.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([revocation.crlUrl]));
+    if (revocation?.ocspUrl)
+      extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [revocation.ocspUrl] }));
+    return this.sign(issuer.keyId, {
+      subject: old.subjectName,
+      issuer: issuerFacts.parsed.subjectName,
+      publicKeySpki: csr.publicKeySpki,
+      ...this.validityUnder(validityDays, issuerFacts),
+      extensions,
+    });
+  }
+
   /** The issuer must be a CA allowed to sign certificates, valid now, whose key custody holds. */
   private async checkIssuer(issuer: IssuingCa): Promise<CertificateFacts> {
-    const facts = readCertificate(issuer.certificate);
+    const facts = this.issuerFacts(issuer);
     if (!facts.basicConstraints?.ca) {
       throw new PkiError('issuer-not-ca', `${facts.subject} is not a CA certificate`);
     }
@@ -151,6 +205,7 @@ export class CertificateIssuer {
         `${facts.subject} is not valid at ${new Date(now).toISOString()}`,
       );
     }
+    if (this.checkedIssuers.get(issuer.certificate)?.keyId === issuer.keyId) return facts;
     const custodySpki = (await this.deps.custody.describeKey(issuer.keyId)).publicKeySpki;
     if (!Buffer.from(custodySpki).equals(facts.publicKey.export({ type: 'spki', format: 'der' }))) {
       throw new PkiError(
@@ -158,6 +213,10 @@ export class CertificateIssuer {
         `custody key ${issuer.keyId} is not the key of ${facts.subject}`,
       );
     }
+    // Keyed by the array itself: callers keep their CA's bytes (the owner CA cache), and a small
+    // bound keeps callers that do not from growing it.
+    if (this.checkedIssuers.size >= 64) this.checkedIssuers.clear();
+    this.checkedIssuers.set(issuer.certificate, { keyId: issuer.keyId, facts });
     return facts;
   }
 

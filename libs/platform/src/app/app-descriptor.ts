@@ -23,4 +23,6 @@ export interface AppDescriptor {
    * e.g. `application/cbor` for FDO messages. Size-limited by MAX_BODY_BYTES like JSON.
    */
   readonly rawBodyTypes?: readonly string[];
+  /** The app serves the web console at /console (apps/console, built by `npm run console:build`). */
+  readonly servesConsole?: boolean;
 }

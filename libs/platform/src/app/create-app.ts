@@ -4,7 +4,9 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { FdoEndpoint, installFdoEndpoint } from '../fdo/fdo-endpoint';
 import { FDO_MESSAGE_HANDLERS, type FdoMessageHandlers } from '../fdo/fdo-message-handler';
+import { installConsole } from '../console/install-console';
 import { configureHttp } from '../http/configure-http';
+import { trackResponses } from '../http/http-drain';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { type Runtime } from '../runtime/runtime';
@@ -32,8 +34,10 @@ export async function createApp(
     maxBodyBytes: runtime.config.http.maxBodyBytes,
     rawBodyTypes: descriptor.rawBodyTypes,
   });
+  if (descriptor.servesConsole) installConsole(app);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, descriptor), { jsonDocumentUrl: 'docs-json' });
   await app.init();
+  trackResponses(app.getHttpServer());
   if (descriptor.servesFdo) {
     const handlers = app.get<symbol, FdoMessageHandlers>(FDO_MESSAGE_HANDLERS, { strict: false });
     const endpoint = new FdoEndpoint(

@@ -44,7 +44,7 @@ export class PlatformModule {
         { provide: CLOCK, useValue: systemClock },
         keyCustodyProvider,
       ],
-      exports: [APP_CONFIG, APP_DESCRIPTOR, QUEUE_BACKEND, CLOCK, KEY_CUSTODY],
+      exports: [APP_CONFIG, APP_DESCRIPTOR, QUEUE_BACKEND, CLOCK, KEY_CUSTODY, MetricsModule],
     };
   }
 }

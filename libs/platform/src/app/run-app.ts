@@ -5,6 +5,7 @@ import { StartupError } from '../runtime/run-main';
 import { startRuntime } from '../runtime/runtime';
 import { stopOnSignal } from '../runtime/shutdown';
 import { type AppDescriptor } from './app-descriptor';
+import { closeApp, drainBudgetMs } from './close-app';
 import { createApp } from './create-app';
 import { assertPortsFree, listenApp } from './listen';
 
@@ -30,7 +31,7 @@ export async function runApp(descriptor: AppDescriptor): Promise<void> {
     logger.info({ port, host: config.http.host, publicUrl }, `${descriptor.name} listening`);
     stopOnSignal(
       async () => {
-        await app.close();
+        await closeApp(app, drainBudgetMs(config.http.shutdownTimeoutMs));
         await runtime.close();
       },
       { timeoutMs: config.http.shutdownTimeoutMs, logger },

@@ -16,7 +16,12 @@ import { closeUnread } from '../http/connection-limits';
 import { requestIdOf, REQUEST_ID_HEADER } from '../http/request-id';
 import { type HttpMetrics } from '../metrics/http-metrics';
 import { FdoProtocolError } from './fdo-protocol-error';
-import { type FdoMessageHandlers, type FdoReply } from './fdo-message-handler';
+import {
+  type FdoFailureRecorder,
+  type FdoMessageHandlers,
+  type FdoReply,
+  type FdoRequest,
+} from './fdo-message-handler';
 
 /** `POST /fdo/101/msg/{type}`, optionally with a query string (ignored). */
 const FDO_PATH = /^\/fdo\/101\/msg\/([^/?#]*)(?:\?.*)?$/;
@@ -56,6 +61,7 @@ export interface FdoEndpointOptions {
  */
 export class FdoEndpoint {
   private readonly maxBodyBytes: number;
+  private readonly failureRecorder: FdoFailureRecorder | undefined;
 
   constructor(
     private readonly handlers: FdoMessageHandlers,
@@ -64,12 +70,15 @@ export class FdoEndpoint {
     options: FdoEndpointOptions,
   ) {
     this.maxBodyBytes = Math.min(options.maxBodyBytes, MAX_MESSAGE_SIZE);
+    // Told of every message a handler refused (not of those refused before reaching one).
+    this.failureRecorder = handlers.failureRecorder;
   }
 
   /** The message's reply: the handler's, or message 255 for anything that went wrong. Never throws. */
   async exchange(exchange: FdoExchange): Promise<FdoReply> {
     const type = /^\d{1,3}$/.test(exchange.typeParam) ? Number(exchange.typeParam) : -1;
     const log = this.logger.child({ requestId: exchange.requestId });
+    let request: FdoRequest | undefined;
     try {
       const handler = this.handlers.get(type);
       if (!handler) throw FdoProtocolError.malformed(`message type ${exchange.typeParam} is not served here`);
@@ -79,21 +88,31 @@ export class FdoEndpoint {
       if (!exchange.body?.length) throw FdoProtocolError.malformed('empty message body');
       if (exchange.body.length > this.maxBodyBytes) throw tooLarge(exchange.body.length, this.maxBodyBytes);
       const body = exchange.body;
-      const reply = await requestLogStorage.run(new RequestLogStore(log), () =>
-        handler({
-          type,
-          body,
-          token: bearerToken(exchange.headers.authorization),
-          remoteAddress: exchange.remoteAddress,
-          headers: exchange.headers,
-          requestId: exchange.requestId,
-        }),
-      );
+      request = {
+        type,
+        body,
+        token: bearerToken(exchange.headers.authorization),
+        remoteAddress: exchange.remoteAddress,
+        headers: exchange.headers,
+        requestId: exchange.requestId,
+      };
+      const handled = request;
+      const reply = await requestLogStorage.run(new RequestLogStore(log), () => handler(handled));
       log.debug({ fdoMessage: type, fdoReply: reply.type }, 'FDO message answered');
+      // A handler may answer 255 itself (rendezvous' rate limit): counted, not recorded as a failure.
       this.metrics?.countFdoMessage(this.handlers.has(type) ? type : undefined, undefined);
       return reply;
     } catch (err) {
-      return this.errorReply(log, type, err);
+      const reply = this.errorReply(log, type, err);
+      if (request && this.failureRecorder) {
+        const { code, message } = describe(err);
+        try {
+          this.failureRecorder({ request, code, reason: message });
+        } catch (recorderError) {
+          log.warn({ err: recorderError }, 'FDO failure recorder threw');
+        }
+      }
+      return reply;
     }
   }
 

@@ -27,6 +27,32 @@ export type FdoMessageHandler = (request: FdoRequest) => Promise<FdoReply>;
  * The messages one app serves, by request type: e.g. rendezvous registers 20, 22, 30, 32.
  * Provided under the FDO_MESSAGE_HANDLERS token by the app's FDO module.
  */
-export type FdoMessageHandlers = ReadonlyMap<number, FdoMessageHandler>;
+export type FdoMessageHandlers = ReadonlyMap<number, FdoMessageHandler> & {
+  /** Told of every message a handler refused (see withFailureRecorder). */
+  readonly failureRecorder?: FdoFailureRecorder;
+};
+
+/** The handlers, with the app's hook for refused messages (device events, webhooks). */
+export function withFailureRecorder(
+  handlers: ReadonlyMap<number, FdoMessageHandler>,
+  failureRecorder: FdoFailureRecorder,
+): FdoMessageHandlers {
+  return Object.assign(new Map(handlers), { failureRecorder });
+}
 
 export const FDO_MESSAGE_HANDLERS = Symbol('FDO_MESSAGE_HANDLERS');
+
+/** A message answered with Error (255): what was asked and what was answered. */
+export interface FdoFailure {
+  readonly request: FdoRequest;
+  /** The ErrorMessage code sent. */
+  readonly code: number;
+  /** The ErrorMessage text sent. */
+  readonly reason: string;
+}
+
+/**
+ * The app's hook for refused FDO messages (device events, webhooks): called after the error reply
+ * is made, never awaited by the device's answer; it must not throw.
+ */
+export type FdoFailureRecorder = (failure: FdoFailure) => void;

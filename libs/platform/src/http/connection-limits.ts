@@ -24,9 +24,13 @@ export function closeUnread(req: IncomingMessage): void {
  * a size-limited body parser, an early refusal) closes the connection instead of reading the rest.
  * The body parsers stop reading at their limit; this makes sure nothing reads on after them.
  */
-export function limitConnections(server: Server): void {
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+export function limitConnections(
+  server: Server,
+  timeouts: { headersMs?: number; requestMs?: number } = {},
+): void {
+  // Node checks both every connectionsCheckingInterval (30 s unless the server was made with less).
+  server.headersTimeout = timeouts.headersMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     res.once('finish', () => {
       if (!req.complete) closeUnread(req);

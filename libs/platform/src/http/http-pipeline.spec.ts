@@ -171,6 +171,21 @@ describe('the shared HTTP pipeline', () => {
       });
     });
 
+    it('refuses a NUL (%00 in the URL, \\u0000 in a JSON string) with a 400 problem before any handler', async () => {
+      for (const path of ['/things/a%00b', '/things/7?q=%00', '/nowhere%00']) {
+        const res = await request(app.getHttpServer()).get(path);
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.text)).toMatchObject({ status: 400, detail: expect.stringMatching(/NUL/) });
+      }
+      expect(lines.filter((line) => line.msg === 'looking up a\u0000b')).toEqual([]);
+      const body = await request(app.getHttpServer())
+        .post('/things')
+        .set('Content-Type', 'application/json')
+        .send('{"name":{"deep":["ok","x\\u0000y"]}}');
+      expect(body.status).toBe(400);
+      expect(JSON.parse(body.text)).toMatchObject({ status: 400, detail: expect.stringMatching(/NUL/) });
+    });
+
     it('answers an unknown route with a 404 problem', async () => {
       const res = await request(app.getHttpServer()).get('/nowhere?x=1').set('X-Request-Id', 'r-nowhere');
       expect(res.status).toBe(404);

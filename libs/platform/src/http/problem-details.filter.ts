@@ -3,6 +3,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import { type ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, ProblemException, type ProblemDetails } from './problem-details';
 import { type RequestWithId } from './request-id';
+import { isRestconfPath, restconfHttpError } from './restconf-errors';
 
 type Request = RequestWithId & { originalUrl?: string };
 
@@ -28,6 +29,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (res.headersSent) {
       res.destroy();
+      return;
+    }
+    const path = problem.instance ?? '';
+    if (isRestconfPath(path)) {
+      // SZTP's RESTCONF resources answer in RESTCONF's error format, whatever went wrong.
+      const error = restconfHttpError(req, path, problem.status, problem.detail, req.id);
+      res.statusCode = error.status;
+      res.setHeader('Content-Type', error.contentType);
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+      res.end(error.body);
       return;
     }
     res.statusCode = problem.status;

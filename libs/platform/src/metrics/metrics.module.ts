@@ -2,6 +2,7 @@ import { type ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Module, Res, type DynamicModule } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { KEY_CUSTODY_OPERATIONS } from '../ports/metered-key-custody';
 import { HttpMetrics } from './http-metrics';
 
 /** The app's own Prometheus registry: three apps in one process keep three separate sets. */
@@ -38,6 +39,8 @@ export class MetricsModule {
             const registry = new Registry();
             registry.setDefaultLabels({ app });
             collectDefaultMetrics({ register: registry });
+            // Process-wide: one key custody serves every app of the process.
+            registry.registerMetric(KEY_CUSTODY_OPERATIONS);
             return registry;
           },
         },

@@ -12,6 +12,7 @@ import {
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../tokens';
 import { CLOCK, type Clock } from './clock';
+import { MeteredKeyCustody } from './metered-key-custody';
 
 /** The key custody every app signs through (manufacturer CAs, owner keys, Owner2 keys, owner CAs). */
 export const KEY_CUSTODY = Symbol('KEY_CUSTODY');
@@ -34,7 +35,8 @@ export const keyCustodyProvider: Provider = {
     const now = () => clock.now();
     const software = softwareKeyCustody(config, dataSource, now);
     const token = pkcs11KeyCustody(config, now);
-    return token ? new RoutingKeyCustody(token, software) : software;
+    // Counted (ztp_key_custody_operations_total) at the port, whichever custody is behind it.
+    return new MeteredKeyCustody(token ? new RoutingKeyCustody(token, software) : software);
   },
 };
 

@@ -14,6 +14,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { type AppConfig } from '@ztp/config';
 import { limitConnections } from '../http/connection-limits';
+import { type DrainOptions, drainHttpServer, trackResponses } from '../http/http-drain';
 import { StartupError } from '../runtime/run-main';
 import { APP_CONFIG } from '../tokens';
 
@@ -80,6 +81,7 @@ export async function listenTls(
     },
   );
   limitConnections(server);
+  trackResponses(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {
@@ -123,6 +125,11 @@ export class TlsListener implements OnApplicationBootstrap, BeforeApplicationShu
     }
     const { port } = this.address()!;
     this.logger.log({ port, host: settings.host }, `${this.options.name} listening (HTTPS)`);
+  }
+
+  /** Stops taking connections and lets requests in flight finish (see drainHttpServer). */
+  async drain(options: DrainOptions): Promise<void> {
+    if (this.server) await drainHttpServer(this.server, options);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -82,16 +82,25 @@ export class PostgresBackend implements QueueBackend {
     ) as unknown as Worker<TData, TResult>;
   }
 
-  createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents {
-    return new QueueEvents<unknown, PostgresQueueBackend, PostgresConnectionOptions>(
+  async createQueueEvents(definition: QueueDefinition<unknown, unknown>): Promise<QueueEvents> {
+    // BullMQ resolves its default '$' cursor ("events from now on") on its first read, some time
+    // after the constructor returns, and again on every empty poll: an event published in between
+    // (a job that fails fast) is skipped for good. So the cursor is fixed here, before we return.
+    const { rows } = await this.pool.query<{ max: string }>(
+      `SELECT COALESCE(MAX(id), 0)::bigint AS max FROM ${QUEUE_SCHEMA}.event WHERE queue = $1`,
+      [definition.name],
+    );
+    const events = new QueueEvents<unknown, PostgresQueueBackend, PostgresConnectionOptions>(
       definition.name,
       // BullMQ's PostgreSQL readEvents reads the events table, finds nothing, and only then attaches
       // its NOTIFY handler: an event published in between is seen at the next poll, 10 s later by
       // default. That lost a job's 'failed' event under CI load (waitUntilFinished timed out), so the
       // poll is 1 s: one cheap indexed read a second per listener, which only tests and tools hold.
-      { connection: this.pool, blockingTimeout: 1000 },
+      { connection: this.pool, blockingTimeout: 1000, lastEventId: String(rows[0]!.max) },
       createPostgresBackend,
     ) as unknown as QueueEvents;
+    await events.waitUntilReady();
+    return events;
   }
 
   async ping(): Promise<void> {

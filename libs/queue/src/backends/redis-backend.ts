@@ -45,8 +45,23 @@ export class RedisBackend implements QueueBackend {
     });
   }
 
-  createQueueEvents(definition: QueueDefinition<unknown, unknown>): QueueEvents {
-    return new QueueEvents(definition.name, { connection: this.connection, prefix: this.prefix });
+  async createQueueEvents(definition: QueueDefinition<unknown, unknown>): Promise<QueueEvents> {
+    // BullMQ's default '$' cursor is resolved by its first XREAD, some time after the constructor
+    // returns: an event published in between is skipped. The cursor is fixed here instead.
+    const last = (await this.connection.xrevrange(
+      `${this.prefix}:${definition.name}:events`,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    )) as [string, string[]][];
+    const events = new QueueEvents(definition.name, {
+      connection: this.connection,
+      prefix: this.prefix,
+      lastEventId: last[0]?.[0] ?? '0-0',
+    });
+    await events.waitUntilReady();
+    return events;
   }
 
   async ping(): Promise<void> {

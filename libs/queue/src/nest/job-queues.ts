@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type Queue } from 'bullmq';
 import { type QueueBackend } from '../queue-backend';
 import { type QueueDefinition } from '../queue-definition';
@@ -10,6 +10,7 @@ import { QUEUE_BACKEND } from './tokens';
  */
 @Injectable()
 export class JobQueues implements OnApplicationShutdown {
+  private readonly logger = new Logger('JobQueues');
   private readonly queues = new Map<string, Queue<unknown, unknown>>();
 
   constructor(@Inject(QUEUE_BACKEND) private readonly backend: QueueBackend) {}
@@ -18,6 +19,9 @@ export class JobQueues implements OnApplicationShutdown {
     let queue = this.queues.get(definition.name);
     if (queue === undefined) {
       queue = this.backend.createQueue(definition) as Queue<unknown, unknown>;
+      // A lost connection is reported by the add() that needed it; BullMQ also emits it here, and
+      // with no listener it falls back to console.error with a stack on every reconnect attempt.
+      queue.on('error', (err: Error) => this.logger.debug(`Queue ${definition.name}: ${err.message}`));
       this.queues.set(definition.name, queue);
     }
     return queue as Queue<TData, TResult>;

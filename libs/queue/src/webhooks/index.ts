@@ -1,3 +1,4 @@
+export * from './device-failure-reporter';
 export * from './webhook-delivery.processor';
 export * from './webhook-event-types';
 export * from './webhook-events';

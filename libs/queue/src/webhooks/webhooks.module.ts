@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { QueueModule } from '../nest/queue.module';
 import { WEBHOOK_DELIVERY_OPTIONS, type WebhookDeliveryOptions } from './webhook-delivery.processor';
+import { DeviceFailureReporter } from './device-failure-reporter';
 import { WebhookEvents } from './webhook-events';
 import {
   guardedWebhookHttp,
@@ -19,8 +20,12 @@ import {
 } from './webhook-http';
 import { WebhookTargetPolicy } from './webhook-target-policy';
 
-/** Import where events are raised: provides `WebhookEvents`. */
-@Module({ imports: [QueueModule], providers: [WebhookEvents], exports: [WebhookEvents] })
+/** Import where events are raised: provides `WebhookEvents` and `DeviceFailureReporter`. */
+@Module({
+  imports: [QueueModule],
+  providers: [WebhookEvents, DeviceFailureReporter],
+  exports: [WebhookEvents, DeviceFailureReporter],
+})
 export class WebhookEventsModule {}
 
 const SWEEP_EVERY_MS = 60_000;

@@ -30,6 +30,7 @@ import {
 } from '@ztp/protocol';
 import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeviceTrust } from '../owner/device-trust';
+import { etmKeySizesFor } from '../owner/etm-key-sizes';
 import { kexFitsOwnerKey, toFdoError } from '../owner/owner-kex';
 import { type OwnerVoucher, OwnerVouchers } from '../owner/owner-vouchers';
 import { OwnerSigners } from '../owner/owner-signers';
@@ -60,7 +61,17 @@ export class HelloDevice {
       throw FdoProtocolError.malformed(`unsupported cipher suite ${hello.cipherSuite}`);
     const guidHex = guidToHex(hello.guid);
     const owner = await this.vouchers.findForGuid(guidHex);
-    if (!owner) throw FdoProtocolError.notFound(`no owner holds a voucher for device ${guidHex}`);
+    if (!owner) {
+      if ((await this.vouchers.lifecycleOfGuid(guidHex)) === 'decommissioned')
+        throw FdoProtocolError.notFound(`device ${guidHex} is decommissioned: it is not onboarded again`);
+      throw FdoProtocolError.notFound(`no owner holds a voucher for device ${guidHex}`);
+    }
+    if (owner.lifecycle === 'disabled')
+      throw FdoProtocolError.notFound(
+        `device ${guidHex} is disabled by its owner: try again once it is enabled`,
+      );
+    if (owner.lifecycle !== 'owned' && owner.lifecycle !== 'onboarded')
+      throw FdoProtocolError.notFound(`device ${guidHex} is ${owner.lifecycle}: it cannot onboard`);
     const { voucher } = owner;
     if (!kexFitsOwnerKey(hello.kexSuiteName, owner.ownerKeySpec))
       throw FdoProtocolError.invalid(
@@ -97,6 +108,7 @@ export class HelloDevice {
         [CoseHeader.CUPHOwnerPubKey, new RawCbor(ownerKey.bytes)],
       ]),
     });
+    const etmKeySizes = etmKeySizesFor(hello.cipherSuite, owner.etmKeySizes, owner.settings.etmKeySizes);
     const bundle = owner.bundle ? this.bundles.prefetched(owner.deviceId, owner.bundle) : null;
     const token = await this.sessions.create({
       ownerTenantId: owner.ownerTenantId,
@@ -110,6 +122,7 @@ export class HelloDevice {
         ownerKeySpec: owner.ownerKeySpec,
         kexSuite: hello.kexSuiteName,
         cipher: hello.cipherSuite,
+        ...(etmKeySizes ? { etmKeySizes } : {}),
         nonceProveDv,
         maxDeviceMessageSize: hello.maxDeviceMessageSize,
         offerReuse: owner.settings.credentialReuse === true,

@@ -12,6 +12,7 @@ import {
   TunnelSession,
   verifyEat,
 } from '@ztp/protocol';
+import { EtmKeySizesLedger } from '../owner/etm-key-sizes';
 import { OwnerKex } from '../owner/owner-kex';
 import { OwnerVouchers } from '../owner/owner-vouchers';
 import { ReplacementCredentials } from '../owner/replacement-credentials';
@@ -29,6 +30,7 @@ export class ProveDevice {
     private readonly vouchers: OwnerVouchers,
     private readonly kex: OwnerKex,
     private readonly credentials: ReplacementCredentials,
+    private readonly etm: EtmKeySizesLedger,
   ) {}
 
   handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
@@ -48,7 +50,9 @@ export class ProveDevice {
       throw FdoProtocolError.malformed('TO2.ProveDevice: EUPHNonce (NonceTO2SetupDv) missing');
     const xB = readProveDeviceFdoClaim(eat.payload);
     const secret = await this.kex.complete(state.kexState!, xB, state.ownerKeyId);
-    const tunnel = TunnelSession.establish(state.cipher as CipherSuite, secret);
+    const tunnel = TunnelSession.establish(state.cipher as CipherSuite, secret, {
+      keySizes: state.etmKeySizes,
+    });
 
     const { setup, owner2Signer } = await this.credentials.prepare(session.ownerTenantId, state, voucher);
     const setupDevice = await signSign1(
@@ -73,6 +77,7 @@ export class ProveDevice {
       await this.credentials.discard(setup).catch(() => undefined);
       throw err;
     }
+    if (state.etmKeySizes) await this.etm.sent(session.deviceId, state.etmKeySizes);
     return tunnel.encrypt(setupDevice.bytes);
   }
 }

@@ -10,6 +10,7 @@ import {
 import { BundleDelivery } from '../../service-info/bundle-delivery';
 import { DeliveryFailure } from '../../service-info/service-info-engine';
 import { newServiceInfoProgress } from '../../service-info/service-info-progress';
+import { EtmKeySizesLedger } from '../owner/etm-key-sizes';
 import { type To2SessionState } from '../session/session-state';
 import { type To2Session, To2SessionStore } from '../session/session-store';
 import { DeliveryOutcomes } from './delivery-outcomes';
@@ -29,6 +30,7 @@ export class ServiceInfoReady {
     private readonly sessions: To2SessionStore,
     private readonly bundles: BundleDelivery,
     private readonly outcomes: DeliveryOutcomes,
+    private readonly etm: EtmKeySizesLedger,
   ) {}
 
   handle(token: string | undefined, body: Uint8Array): Promise<Uint8Array> {
@@ -39,7 +41,10 @@ export class ServiceInfoReady {
 
   private async ready(session: To2Session, body: Uint8Array): Promise<Uint8Array> {
     const tunnel = sessionTunnel(session.state);
-    const ready = decodeTo2DeviceServiceInfoReady(openRequest(tunnel, body, 'TO2.DeviceServiceInfoReady'));
+    const opened = openRequest(tunnel, body, 'TO2.DeviceServiceInfoReady');
+    // It authenticated: the device speaks this session's key sizes (see EtmKeySizesLedger).
+    if (session.state.etmKeySizes) await this.etm.confirmed(session.deviceId, session.state.etmKeySizes);
+    const ready = decodeTo2DeviceServiceInfoReady(opened);
     const { setup } = session.state;
     if (ready.replacementHmac === null && !setup?.reuse)
       throw new FdoProtocolError(ErrorCode.CredReuseError, 'credential reuse is not enabled by this owner');

@@ -61,10 +61,11 @@ export interface CompletionCounts {
  * credential-reuse path alike: deleted or transferred meanwhile closes nothing; the device owned or
  * onboarded: not disabled, decommissioned or never owned) (guarded by its version too, so a Done is applied once), and every other part is
  * conditional on the session update: the old voucher is retired and the replacement inserted (with
- * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded`, its
+ * an owner_key row for a new Owner2Key), the device moves to its new GUID and `onboarded` (an on-request re-onboarding arm is consumed), its
  * devmod is stored and its bundle marked delivered, the audit events are appended to the owner's
  * hash chain (tenant row locked last, as AuditLog.append does) and the `device.onboarded` webhook
- * deliveries written (webhookOutboxCte, as WebhookEvents.emit writes them; the caller enqueues them). Since
+ * deliveries written (webhookOutboxCte, as WebhookEvents.emit writes them; the caller enqueues them), and a
+ * `to2.succeeded` device event closes the device's failures in its history (GET /v1/devices). Since
  * the rows are locked before the session closes, nothing that runs after it can find them
  * changed: either all of it is written or (duplicate, changed voucher or device) none of it.
  */
@@ -142,7 +143,7 @@ WITH
     RETURNING 1
   ),
   device AS (
-    UPDATE device SET guid = $8, lifecycle = 'onboarded', updated_at = $4
+    UPDATE device SET guid = $8, lifecycle = 'onboarded', reonboard_requested_at = NULL, updated_at = $4
      WHERE id = $6 AND EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),
@@ -157,6 +158,13 @@ WITH
   bundle AS (
     UPDATE config_bundle SET delivery_status = 'delivered', delivered_at = $4, results = $19::jsonb
      WHERE device_id = $6 AND owner_tenant_id = $5 AND EXISTS (SELECT 1 FROM session)
+    RETURNING 1
+  ),
+  outcome AS (
+    INSERT INTO device_event (device_id, tenant_id, guid, protocol, event_type, message_type, result, data,
+                              occurred_at, last_occurred_at)
+    SELECT $6, $5, $8, 'fdo', 'to2.succeeded', 70, 'succeeded', jsonb_build_object('previousGuid', $18::text), $4, $4
+     WHERE EXISTS (SELECT 1 FROM session)
     RETURNING 1
   ),
   ${webhook.cte},

@@ -2,7 +2,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type TenantSettings, tenantSettings, ExpiringCache } from '@ztp/persistence';
 import { type KeySpec } from '@ztp/pki';
-import { type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
+import { type EtmKeySizes, type OwnershipVoucher, parseVoucher } from '@ztp/protocol';
 import { DataSource } from 'typeorm';
 import { hotQuery } from '../../support/hot-sql';
 
@@ -17,6 +17,10 @@ export interface OwnerVoucher {
   ownerKeyId: string;
   ownerKeySpec: KeySpec;
   deviceSerial: string | null;
+  /** The device's lifecycle state (TO2 runs only for owned or onboarded devices). */
+  lifecycle: string;
+  /** The AES-CBC/CTR key sizes learned for the device (EtmKeySizesLedger); null: none yet. */
+  etmKeySizes: EtmKeySizes | null;
   voucher: OwnershipVoucher;
   /**
    * The device's configuration bundle as it stands now, when one is rendered for this owner and
@@ -34,6 +38,8 @@ interface OwnerVoucherRow {
   custody_key_id: string;
   spec: KeySpec;
   serial_number: string | null;
+  lifecycle: string;
+  etm_key_sizes: EtmKeySizes | null;
   cbor: Buffer;
   bundle_revision: number | null;
   bundle_steps: Buffer | null;
@@ -55,7 +61,8 @@ export class OwnerVouchers {
     const rows = await hotQuery<OwnerVoucherRow>(
       this.dataSource,
       `SELECT v.id AS voucher_id, v.device_id, v.holder_tenant_id AS owner_tenant_id,
-              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, v.cbor,
+              t.name AS owner_tenant_name, t.settings, k.custody_key_id, k.spec, d.serial_number, d.lifecycle, d.etm_key_sizes,
+              v.cbor,
               b.revision AS bundle_revision, b.steps AS bundle_steps
          FROM voucher v
          JOIN tenant t ON t.id = v.holder_tenant_id AND t.kind = 'owner'
@@ -84,6 +91,8 @@ export class OwnerVouchers {
       ownerKeyId: row.custody_key_id,
       ownerKeySpec: row.spec,
       deviceSerial: row.serial_number,
+      lifecycle: row.lifecycle,
+      etmKeySizes: row.etm_key_sizes,
       voucher,
       bundle:
         row.bundle_revision !== null && row.bundle_steps !== null
@@ -103,6 +112,20 @@ export class OwnerVouchers {
     const key = leaf ? new X509Certificate(leaf).publicKey : null;
     this.deviceKeys.set(voucherId, key);
     return key;
+  }
+
+  /**
+   * Why no owner holds an active voucher for the GUID, when the ledger knows: its device was
+   * decommissioned. Read only on that refusal path, so a device gets a clear answer.
+   */
+  async lifecycleOfGuid(guidHex: string): Promise<string | null> {
+    const rows: { lifecycle: string }[] = await this.dataSource.query(
+      `SELECT d.lifecycle FROM device d
+        WHERE d.id IN (SELECT id FROM device WHERE guid = $1 UNION SELECT device_id FROM voucher WHERE guid = $1)
+        LIMIT 1`,
+      [guidHex],
+    );
+    return rows[0]?.lifecycle ?? null;
   }
 
   /** A voucher by id (any status), parsed; used by the later messages of a session. */

@@ -1,3 +1,4 @@
+import { type EtmKeySizes } from '@ztp/protocol';
 import { type ServiceInfoProgress } from '../../service-info/service-info-progress';
 import { decodePlain, encodePlain, type PlainObject } from './plain-cbor';
 
@@ -30,6 +31,8 @@ export interface To2SessionState {
   ownerKeySpec: string;
   kexSuite: string;
   cipher: number;
+  /** AES-CBC/CTR suites: the key sizes this session derives its tunnel keys with (EtmKeySizesLedger). */
+  etmKeySizes?: EtmKeySizes;
   /** CUPHNonce of 61, echoed in the EAT (64) and in Done (70). */
   nonceProveDv: Uint8Array;
   /** From the device's HelloDevice: the largest message it accepts. */

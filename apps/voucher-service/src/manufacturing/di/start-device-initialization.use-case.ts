@@ -82,12 +82,17 @@ export class StartDeviceInitialization {
     const voucherKey = await voucherKeyForDevice(manager, pki, csr.publicKey);
     if (voucherKey.retiredAt)
       throw new FdoProtocolError(ErrorCode.InternalServerError, 'the manufacturer voucher key is retired');
-    if (
-      await manager
-        .getRepository(DeviceEntity)
-        .existsBy({ manufacturerTenantId: tenant.id, serialNumber: serial })
-    )
+    // A serial goes through DI once; again only after its device was decommissioned and the
+    // manufacturer refurbished it (an explicit, audited act), and then as a new device and GUID.
+    const earlier = await manager
+      .getRepository(DeviceEntity)
+      .findBy({ manufacturerTenantId: tenant.id, serialNumber: serial });
+    if (earlier.some((device) => device.lifecycle !== 'decommissioned'))
       throw FdoProtocolError.invalid(`serial number ${serial} has already gone through DI`);
+    if (earlier.some((device) => device.refurbishedAt === null))
+      throw FdoProtocolError.invalid(
+        `serial number ${serial} belongs to a decommissioned device; DI again needs the manufacturer to refurbish it first`,
+      );
 
     const leaf = await this.issuer.issueFromCsr(
       { keyId: pki.intermediateCaKeyId, certificate: pki.intermediateCaCertificate },

@@ -37,6 +37,7 @@ describe('resolvePlan', () => {
     ownerTenantId: 't',
     name: 'lab',
     members: ['serial:SN-1'],
+    reonboarding: null,
     createdAt: new Date(),
     updatedAt: new Date(),
   };

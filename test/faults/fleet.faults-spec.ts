@@ -1,0 +1,4 @@
+import { faultDrill } from './fleet-drill';
+
+// Production's shape: the queues on Redis, which the drill kills too.
+faultDrill('redis');
