@@ -30,6 +30,15 @@ describe('device-sim CLI', () => {
     expect(io.out).toMatch(/\brun\b/);
   });
 
+  it('lists the key types, key exchanges and ciphers, and the device folder rule, in --help', async () => {
+    const io = bufferIo();
+    expect(await runDeviceSim(['--help'], io)).toBe(0);
+    expect(io.out).toMatch(/key types \(--key-type\): +p256, p384, rsa2048, rsa3072/);
+    expect(io.out).toMatch(/key exchanges \(--kex\): .*ECDH256.*ASYMKEX3072/);
+    expect(io.out).toMatch(/TO2 ciphers \(--cipher\): .*A128GCM/);
+    expect(io.out).toContain('Device folder:');
+  });
+
   it('di: reports the FDO error and exits 1', async () => {
     const io = bufferIo();
     expect(await runDeviceSim(['di', '--credential', '/nonexistent/x.json'], io, refusingServer)).toBe(1);

@@ -188,7 +188,7 @@ describe('loadConfig', () => {
     const embeddedProduction = {
       NODE_ENV: 'production',
       RENDEZVOUS_PUBLIC_URL: 'https://rv.example',
-      OWNER_ONBOARDING_PUBLIC_URL: 'https://oo.example',
+      OWNER_ONBOARDING_PUBLIC_URL: 'https://owner.example',
     };
     expect(problemsOf(embeddedProduction)).toMatch(
       /KEY_CUSTODY_MASTER_KEY is required when NODE_ENV=production: without it the embedded mode generates the master key into DATA_DIR\/master.key/,

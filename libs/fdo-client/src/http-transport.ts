@@ -42,6 +42,30 @@ export class FdoTransportError extends Error {
   override readonly name = 'FdoTransportError';
 }
 
+interface NetworkError {
+  readonly message?: string;
+  readonly code?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly cause?: unknown;
+  readonly errors?: readonly unknown[];
+}
+
+/**
+ * fetch's "fetch failed" with the reason Node keeps in its cause (ECONNREFUSED 127.0.0.1:8041,
+ * ENOTFOUND host, a TLS error...); for a host tried on several addresses, the first of them.
+ */
+export function describeFetchFailure(err: unknown): string {
+  const outer = (err ?? {}) as NetworkError;
+  let cause = (outer.cause ?? undefined) as NetworkError | undefined;
+  if (cause?.errors && cause.errors.length > 0) cause = cause.errors[0] as NetworkError;
+  if (!cause) return outer.message ?? String(err);
+  const where =
+    cause.address !== undefined ? ` ${cause.address}${cause.port !== undefined ? `:${cause.port}` : ''}` : '';
+  const reason = cause.code ? `${cause.code}${where}` : (cause.message ?? String(cause));
+  return `${outer.message ?? 'fetch failed'} (${reason})`;
+}
+
 export interface FdoHttpSessionOptions {
   /** e.g. http://127.0.0.1:8040 (no trailing path). */
   baseUrl: string;
@@ -80,7 +104,7 @@ export class FdoHttpSession {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new FdoTransportError(`POST ${url} failed: ${(err as Error).message}`, { cause: err });
+      throw new FdoTransportError(`POST ${url} failed: ${describeFetchFailure(err)}`, { cause: err });
     }
     const replyBytes = new Uint8Array(await response.arrayBuffer());
     if (replyBytes.length > (this.options.maxReplyBytes ?? MAX_MESSAGE_SIZE))

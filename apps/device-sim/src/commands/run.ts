@@ -97,7 +97,10 @@ export const runCommand: DeviceSimCommand = {
       .option('--station-key <key>', 'station API key for DI (X-Station-Key)')
       .option('--device-info <text>', 'DeviceInfo string', 'device-sim')
       .option('--serial-prefix <prefix>', 'serial numbers are <prefix><index> (default SIM-<random>-)')
-      .option('--out-dir <dir>', 'write each device credential to <dir>/<serial>.json');
+      .option(
+        '--out-dir <dir>',
+        'write each device credential to <dir>/<serial>.json (failed devices too: the DI credential, to retry with onboard --credential)',
+      );
     for (const option of deviceKeyOptions()) command.addOption(option);
     for (const flow of FLOWS) for (const option of flow.options ?? []) command.addOption(option);
     command.action(async (options: RunCommandOptions) => {

@@ -44,6 +44,10 @@ export const onboardFlow: DeviceFlow = {
   ],
   async run(device, context) {
     const credential = await initializeDevice(device, context);
+    // Kept before first boot, so a device whose TO1 or TO2 fails can be retried from its file
+    // (`device-sim onboard --credential <dir>/<serial>.json`); replaced by TO2's new credential.
+    if (context.outDir)
+      writeDeviceCredentialFile(join(context.outDir, `${device.serialNumber}.json`), credential);
     const route = await firstBootRoute(credential, context);
     const folder = context.outDir
       ? join(context.outDir, device.serialNumber)

@@ -169,9 +169,10 @@ describe('/v1/onboarding configuration API', () => {
   });
 
   it('reports bundles and devices (none yet), and is for owners with onboarding:admin only', async () => {
-    expect(await harness.call<unknown[]>(owner.key, 'GET', '/v1/onboarding/bundles?status=queued')).toEqual(
-      [],
-    );
+    expect(await harness.call(owner.key, 'GET', '/v1/onboarding/bundles?status=queued')).toEqual({
+      items: [],
+      nextCursor: null,
+    });
     expect((await raw(owner.key, 'GET', `/v1/onboarding/devices/${'c'.repeat(32)}`)).status).toBe(404);
     expect((await raw(owner.key, 'POST', '/v1/onboarding/bundles/render')).status).toBe(202);
     const manufacturer = await harness.tenant('manufacturer', 'config-maker');

@@ -12,6 +12,7 @@ import { derToPem } from '@ztp/pki';
 import { DataSource } from 'typeorm';
 import { OwnerTenants } from './owner-tenants';
 import { CLOCK, type Clock, isUuid } from '@ztp/platform';
+import { keysetPage, type Page } from '../vouchers/http/cursor';
 
 export interface BundleView {
   deviceId: string;
@@ -125,19 +126,26 @@ export class DeviceOnboardingService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async bundles(tenantId: string, status: DeliveryStatus | undefined, limit: number): Promise<BundleView[]> {
+  /** The owner's bundles, newest render first, one page. */
+  async bundles(
+    tenantId: string,
+    status: DeliveryStatus | undefined,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<BundleView>> {
     await this.owners.require(tenantId);
-    const rows = await this.dataSource
+    const builder = this.dataSource
       .getRepository(ConfigBundleEntity)
       .createQueryBuilder('b')
       .innerJoinAndMapOne('b.device', DeviceEntity, 'd', 'd.id = b.device_id')
       .where('b.owner_tenant_id = :tenantId', { tenantId })
-      .andWhere(status ? 'b.delivery_status = :status' : 'TRUE', { status })
-      .orderBy('b.rendered_at', 'DESC')
-      .addOrderBy('b.device_id', 'ASC')
-      .take(limit)
-      .getMany();
-    return rows.map((row) => bundleView(row, (row as ConfigBundleEntity & { device: DeviceEntity }).device));
+      .andWhere(status ? 'b.delivery_status = :status' : 'TRUE', { status });
+    return keysetPage(
+      builder,
+      'b',
+      page,
+      (row) => bundleView(row, (row as ConfigBundleEntity & { device: DeviceEntity }).device),
+      { time: 'rendered_at', id: 'device_id', idOf: (row) => row.deviceId },
+    );
   }
 
   /**

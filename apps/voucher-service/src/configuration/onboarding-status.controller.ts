@@ -11,6 +11,7 @@ import { type ServerResponse } from 'node:http';
 import { CurrentPrincipal, CurrentTenantId, type Principal, RequireRoles, tenantIdOf } from '@ztp/auth';
 import { DELIVERY_STATUSES } from '@ztp/persistence';
 import { z } from 'zod';
+import { ApiPageQuery, type Page, pageQuery } from '../vouchers/http/cursor';
 import { send } from '../vouchers/http/send';
 import {
   type BundleView,
@@ -23,7 +24,7 @@ import { parseRequest } from '@ztp/platform';
 
 const bundlesQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageQuery,
 });
 
 @ApiTags('onboarding')
@@ -44,14 +45,14 @@ export class OnboardingStatusController {
       'TO2 completed with every step done; failed: a step failed (statusDetail) and TO2 was refused.',
   })
   @ApiQuery({ name: 'status', required: false, enum: DELIVERY_STATUSES })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiOkResponse({ description: 'Bundles' })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }: bundles' })
   async bundles(
     @CurrentTenantId() tenantId: string,
     @Query() query: Record<string, string>,
-  ): Promise<BundleView[]> {
-    const { status, limit } = parseRequest(bundlesQuerySchema, query, 'query');
-    return this.devices.bundles(tenantId, status, limit);
+  ): Promise<Page<BundleView>> {
+    const { status, ...page } = parseRequest(bundlesQuerySchema, query, 'query');
+    return this.devices.bundles(tenantId, status, page);
   }
 
   @Post('bundles/render')

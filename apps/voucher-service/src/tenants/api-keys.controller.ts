@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiKeyService,
@@ -14,6 +14,8 @@ import {
   TENANT_ROLES,
 } from '@ztp/auth';
 import { z } from 'zod';
+import { ApiPageQuery, type Page, pageQuerySchema } from '../vouchers/http/cursor';
+import { ApiKeyPages } from './api-key-pages';
 import { TenantService } from './tenant.service';
 import { openApiSchema, parseRequest } from '@ztp/platform';
 
@@ -34,6 +36,7 @@ export class TenantApiKeysController {
   constructor(
     private readonly apiKeys: ApiKeyService,
     private readonly tenants: TenantService,
+    private readonly pages: ApiKeyPages,
   ) {}
 
   @Post()
@@ -62,14 +65,17 @@ export class TenantApiKeysController {
   @Get()
   @RequireRolesOrOperator('tenant:admin')
   @ApiOperation({ summary: "The tenant's API keys (never the keys themselves)" })
-  @ApiOkResponse({ description: 'API keys, newest first' })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }: API keys, newest first' })
   async list(
     @Param('tenantId') tenantId: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<ApiKeyView[]> {
+    @Query() query: Record<string, string>,
+  ): Promise<Page<ApiKeyView>> {
     assertTenantVisible(principal, tenantId);
+    const page = parseRequest(pageQuerySchema, query, 'query');
     await this.tenants.get(tenantId);
-    return this.apiKeys.list(tenantId);
+    return this.pages.list(tenantId, page);
   }
 
   @Delete(':keyId')
@@ -93,7 +99,10 @@ export class TenantApiKeysController {
 @ApiTags('api-keys')
 @Controller('v1/operator/api-keys')
 export class OperatorApiKeysController {
-  constructor(private readonly apiKeys: ApiKeyService) {}
+  constructor(
+    private readonly apiKeys: ApiKeyService,
+    private readonly pages: ApiKeyPages,
+  ) {}
 
   @Post()
   @RequireOperator()
@@ -115,9 +124,10 @@ export class OperatorApiKeysController {
   @Get()
   @RequireOperator()
   @ApiOperation({ summary: 'The operator API keys' })
-  @ApiOkResponse({ description: 'API keys, newest first' })
-  list(): Promise<ApiKeyView[]> {
-    return this.apiKeys.list(null);
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }: API keys, newest first' })
+  list(@Query() query: Record<string, string>): Promise<Page<ApiKeyView>> {
+    return this.pages.list(null, parseRequest(pageQuerySchema, query, 'query'));
   }
 
   @Delete(':keyId')

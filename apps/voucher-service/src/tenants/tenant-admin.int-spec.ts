@@ -92,12 +92,13 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
     );
     await harness.call(created.key, 'GET', '/v1/vouchers');
     await harness.call(created.key, 'POST', '/v1/owner-keys', { name: 'nope' }, 403);
-    const listed = await harness.call<Record<string, unknown>[]>(
+    const listed = await harness.call<{ items: Record<string, unknown>[]; nextCursor: string | null }>(
       acme.key,
       'GET',
       `/v1/tenants/${acme.id}/api-keys`,
     );
-    expect(listed.every((key) => !('key' in key) && !('keySha256' in key))).toBe(true);
+    expect(listed.nextCursor).toBeNull();
+    expect(listed.items.every((key) => !('key' in key) && !('keySha256' in key))).toBe(true);
     await harness.call(
       other.key,
       'DELETE',
@@ -211,8 +212,8 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
     );
     expect(created.secret).toMatch(/^whsec_/);
     const id = created.endpoint.id;
-    const listed = await harness.call<Record<string, unknown>[]>(acme.key, 'GET', '/v1/webhooks');
-    expect(listed).toEqual([expect.objectContaining({ id, enabled: true })]);
+    const listed = await harness.call<Record<string, unknown>>(acme.key, 'GET', '/v1/webhooks');
+    expect(listed).toEqual({ items: [expect.objectContaining({ id, enabled: true })], nextCursor: null });
     expect(JSON.stringify(listed)).not.toContain(created.secret);
     const rotated = await harness.call<{ secret: string }>(
       acme.key,
@@ -258,7 +259,10 @@ describe('tenant administration: tenants, settings, API keys, owner keys, webhoo
       url: 'https://hooks.acme.example/ztp',
     });
     await harness.call(acme.key, 'POST', '/v1/webhooks', { url: 'http://x', eventTypes: ['nope'] }, 400);
-    expect(await harness.call(acme.key, 'GET', `/v1/webhooks/${id}/deliveries`)).toEqual([]);
+    expect(await harness.call(acme.key, 'GET', `/v1/webhooks/${id}/deliveries`)).toEqual({
+      items: [],
+      nextCursor: null,
+    });
     await harness.call(other.key, 'GET', `/v1/webhooks/${id}`, undefined, 404);
     await harness.call(other.key, 'DELETE', `/v1/webhooks/${id}`, undefined, 404);
     await harness.call(acme.key, 'DELETE', `/v1/webhooks/${id}`, undefined, 204);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@ztp/auth';
 import { AuditModule } from '../audit/audit.module';
 import { OperatorApiKeysController, TenantApiKeysController } from './api-keys.controller';
+import { ApiKeyPages } from './api-key-pages';
 import { TenantService } from './tenant.service';
 import { TenantsController } from './tenants.controller';
 import { WhoAmIController } from './whoami.controller';
@@ -10,7 +11,7 @@ import { WhoAmIController } from './whoami.controller';
 @Module({
   imports: [AuthModule, AuditModule],
   controllers: [TenantsController, TenantApiKeysController, OperatorApiKeysController, WhoAmIController],
-  providers: [TenantService],
+  providers: [TenantService, ApiKeyPages],
   exports: [TenantService],
 })
 export class TenantsModule {}

@@ -6,6 +6,7 @@ import { APP_CONFIG, isUuid, ProblemException } from '@ztp/platform';
 import { generateWebhookSecret, sealWebhookSecret, webhookSecretKey, WebhookTargetPolicy } from '@ztp/queue';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LedgerAudit } from '../audit/ledger-audit';
+import { keysetPage, type Page } from '../vouchers/http/cursor';
 
 export interface WebhookEndpointView {
   id: string;
@@ -105,11 +106,13 @@ export class WebhookEndpointService {
     });
   }
 
-  async list(tenantId: string): Promise<WebhookEndpointView[]> {
-    const rows = await this.dataSource
+  /** The tenant's endpoints, newest first, one page. */
+  list(tenantId: string, page: { cursor?: string; limit: number }): Promise<Page<WebhookEndpointView>> {
+    const builder = this.dataSource
       .getRepository(WebhookEndpointEntity)
-      .find({ where: { tenantId }, order: { createdAt: 'ASC' } });
-    return rows.map(endpointView);
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId', { tenantId });
+    return keysetPage(builder, 'e', page, endpointView);
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpointView> {
@@ -169,12 +172,21 @@ export class WebhookEndpointService {
     });
   }
 
-  async deliveries(tenantId: string, id: string): Promise<WebhookDeliveryView[]> {
+  /** The endpoint's deliveries, newest first, one page. */
+  async deliveries(
+    tenantId: string,
+    id: string,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<WebhookDeliveryView>> {
     const endpoint = await this.load(this.dataSource.manager, tenantId, id);
-    const rows = await this.dataSource
+    const builder = this.dataSource
       .getRepository(WebhookDeliveryEntity)
-      .find({ where: { endpointId: endpoint.id, tenantId }, order: { createdAt: 'DESC' }, take: 100 });
-    return rows.map((row) => ({
+      .createQueryBuilder('d')
+      .where('d.endpoint_id = :endpointId AND d.tenant_id = :tenantId', {
+        endpointId: endpoint.id,
+        tenantId,
+      });
+    return keysetPage(builder, 'd', page, (row) => ({
       id: row.id,
       eventId: row.eventId,
       eventType: row.eventType,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CurrentPrincipal,
@@ -16,6 +16,7 @@ import {
   type WebhookEndpointView,
 } from './webhook-endpoint.service';
 import { openApiSchema, parseRequest } from '@ztp/platform';
+import { ApiPageQuery, type Page, pageQuerySchema } from '../vouchers/http/cursor';
 
 const url = z
   .url({ protocol: /^https?$/ })
@@ -65,10 +66,14 @@ export class WebhooksController {
 
   @Get()
   @RequireRoles('webhooks:admin')
-  @ApiOperation({ summary: "The tenant's webhook endpoints" })
-  @ApiOkResponse({ description: 'Endpoints (never their secrets)' })
-  list(@CurrentTenantId() tenantId: string): Promise<WebhookEndpointView[]> {
-    return this.endpoints.list(tenantId);
+  @ApiOperation({ summary: "The tenant's webhook endpoints, newest first" })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }: endpoints (never their secrets)' })
+  list(
+    @CurrentTenantId() tenantId: string,
+    @Query() query: Record<string, string>,
+  ): Promise<Page<WebhookEndpointView>> {
+    return this.endpoints.list(tenantId, parseRequest(pageQuerySchema, query, 'query'));
   }
 
   @Get(':id')
@@ -120,9 +125,14 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @RequireRoles('webhooks:admin')
-  @ApiOperation({ summary: 'The latest 100 deliveries to the endpoint, newest first' })
-  @ApiOkResponse({ description: 'Deliveries with their attempts and last error' })
-  deliveries(@CurrentTenantId() tenantId: string, @Param('id') id: string): Promise<WebhookDeliveryView[]> {
-    return this.endpoints.deliveries(tenantId, id);
+  @ApiOperation({ summary: 'The deliveries to the endpoint, newest first' })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: '{ items, nextCursor }: deliveries with their attempts and last error' })
+  deliveries(
+    @CurrentTenantId() tenantId: string,
+    @Param('id') id: string,
+    @Query() query: Record<string, string>,
+  ): Promise<Page<WebhookDeliveryView>> {
+    return this.endpoints.deliveries(tenantId, id, parseRequest(pageQuerySchema, query, 'query'));
   }
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { ProblemException } from '@ztp/platform';
-import { type SelectQueryBuilder } from 'typeorm';
+import { type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 
 /**
@@ -72,6 +72,9 @@ export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT),
 };
 
+/** `pageQuery` alone, for lists with no filter. */
+export const pageQuerySchema = z.strictObject(pageQuery);
+
 /** The OpenAPI description of `pageQuery`, for a list endpoint. */
 export function ApiPageQuery(): MethodDecorator {
   return applyDecorators(
@@ -88,20 +91,26 @@ export function ApiPageQuery(): MethodDecorator {
  * One page of `builder`'s rows (alias `alias`, with `created_at` and `id` columns), newest first,
  * after the cursor: keyset pagination, the same for every list of the API.
  */
-export async function keysetPage<E extends { id: string }, T>(
+export async function keysetPage<E extends ObjectLiteral, T>(
   builder: SelectQueryBuilder<E>,
   alias: string,
   page: { cursor?: string; limit: number },
   view: (row: E) => T,
+  key: { time: string; id: string; idOf: (row: E) => string } = {
+    time: 'created_at',
+    id: 'id',
+    idOf: (row) => String(row['id']),
+  },
 ): Promise<Page<T>> {
   const cursor = decodeCursor(page.cursor);
+  const [time, id] = [`${alias}.${key.time}`, `${alias}.${key.id}`];
   builder
-    .addSelect(cursorTimestampSql(`${alias}.created_at`), 'cursor_ts')
-    .orderBy(`${alias}.created_at`, 'DESC')
-    .addOrderBy(`${alias}.id`, 'DESC')
+    .addSelect(cursorTimestampSql(time), 'cursor_ts')
+    .orderBy(time, 'DESC')
+    .addOrderBy(id, 'DESC')
     .limit(page.limit + 1);
   if (cursor)
-    builder.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorTs::timestamptz, :cursorId::uuid)`, {
+    builder.andWhere(`(${time}, ${id}) < (:cursorTs::timestamptz, :cursorId::uuid)`, {
       cursorTs: cursor.createdAt,
       cursorId: cursor.id,
     });
@@ -110,7 +119,7 @@ export async function keysetPage<E extends { id: string }, T>(
   return pageOf(
     rows,
     page.limit,
-    (row) => ({ createdAt: row.ts, id: row.entity.id }),
+    (row) => ({ createdAt: row.ts, id: key.idOf(row.entity) }),
     (row) => view(row.entity),
   );
 }
