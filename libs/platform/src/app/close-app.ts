@@ -1,7 +1,6 @@
 import { type INestApplication } from '@nestjs/common';
 import { type Server } from 'node:http';
-import { drainHttpServer } from '../http/http-drain';
-import { TlsListener } from '../tls/tls-listener';
+import { companionsOf, drainHttpServer } from '../http/http-drain';
 
 /**
  * Closes an app the graceful way: its HTTP listeners (the app's port and its SZTP HTTPS listener)
@@ -11,10 +10,8 @@ import { TlsListener } from '../tls/tls-listener';
  */
 export async function closeApp(app: INestApplication, drainTimeoutMs: number): Promise<void> {
   const options = { timeoutMs: drainTimeoutMs };
-  await Promise.all([
-    drainHttpServer(app.getHttpServer() as Server, options),
-    tlsListenerOf(app)?.drain(options),
-  ]);
+  const main = app.getHttpServer() as Server;
+  await Promise.all([main, ...companionsOf(main)].map((server) => drainHttpServer(server, options)));
   await app.close();
 }
 
@@ -24,12 +21,4 @@ export async function closeApp(app: INestApplication, drainTimeoutMs: number): P
  */
 export function drainBudgetMs(shutdownTimeoutMs: number): number {
   return shutdownTimeoutMs - Math.min(2000, Math.floor(shutdownTimeoutMs / 4));
-}
-
-function tlsListenerOf(app: INestApplication): TlsListener | undefined {
-  try {
-    return app.get(TlsListener, { strict: false });
-  } catch {
-    return undefined; // this app has no extra HTTPS listener
-  }
 }
