@@ -159,6 +159,26 @@ export function faultDrill(queuesOn: 'redis' | 'postgres', options: { skip?: str
 
       afterAll(async () => {
         keepAlive.close();
+        // A failed drill shows what the database was busy with (a stall: who waits on whom).
+        if (!passed && postgres?.pid !== undefined) {
+          const client = new pg.Client({ connectionString: postgres.url });
+          client.on('error', () => undefined);
+          try {
+            await client.connect();
+            const { rows } = await client.query(
+              `SELECT application_name, state, wait_event_type, wait_event, pg_blocking_pids(pid) AS blocked_by,
+                      now() - xact_start AS in_transaction, left(query, 160) AS query
+                 FROM pg_stat_activity WHERE state IS DISTINCT FROM 'idle' AND pid <> pg_backend_pid()`,
+            );
+            console.log(
+              `--- PostgreSQL sessions not idle ---\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+            );
+          } catch (err) {
+            console.log(`--- PostgreSQL sessions: ${(err as Error).message}`);
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        }
         await Promise.all(Object.values(apps ?? {}).map((a) => a.stop()));
         await balancer?.close();
         await Promise.all([postgres?.stop(), redis?.stop()]);

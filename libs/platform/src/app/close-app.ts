@@ -1,8 +1,6 @@
 import { type INestApplication } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
 import { type Server } from 'node:http';
-import { drainHttpServer } from '../http/http-drain';
-import { TlsListener } from '../tls/tls-listener';
+import { companionsOf, drainHttpServer } from '../http/http-drain';
 
 /**
  * Closes an app the graceful way: its HTTP listeners (the app's port and its SZTP HTTPS listener)
@@ -12,10 +10,8 @@ import { TlsListener } from '../tls/tls-listener';
  */
 export async function closeApp(app: INestApplication, drainTimeoutMs: number): Promise<void> {
   const options = { timeoutMs: drainTimeoutMs };
-  await Promise.all([
-    drainHttpServer(app.getHttpServer() as Server, options),
-    ...tlsListenersOf(app).map((listener) => listener.drain(options)),
-  ]);
+  const main = app.getHttpServer() as Server;
+  await Promise.all([main, ...companionsOf(main)].map((server) => drainHttpServer(server, options)));
   await app.close();
 }
 
@@ -25,17 +21,4 @@ export async function closeApp(app: INestApplication, drainTimeoutMs: number): P
  */
 export function drainBudgetMs(shutdownTimeoutMs: number): number {
   return shutdownTimeoutMs - Math.min(2000, Math.floor(shutdownTimeoutMs / 4));
-}
-
-/**
- * Every extra HTTPS listener of the app (owner onboarding has two: SZTP and EST; voucher service
- * none). Found by walking the app's providers: `app.get` of a missing provider logs an error
- * through Nest's exception zone even when the caller catches it, and returns only one instance.
- */
-function tlsListenersOf(app: INestApplication): TlsListener[] {
-  const found = new Set<TlsListener>();
-  for (const module of app.get(ModulesContainer).values())
-    for (const wrapper of module.providers.values())
-      if (wrapper.instance instanceof TlsListener) found.add(wrapper.instance);
-  return [...found];
 }

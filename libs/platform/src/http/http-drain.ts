@@ -20,6 +20,20 @@ export function trackResponses(server: Server): void {
   });
 }
 
+const COMPANIONS = new WeakMap<object, Set<Server>>();
+
+/** `companion` (an app's extra listener, e.g. SZTP's HTTPS one) is drained with `main`. */
+export function drainWith(main: object, companion: Server): void {
+  const companions = COMPANIONS.get(main) ?? new Set<Server>();
+  companions.add(companion);
+  COMPANIONS.set(main, companions);
+}
+
+/** The listeners drained with `main`. */
+export function companionsOf(main: object): Server[] {
+  return [...(COMPANIONS.get(main) ?? [])];
+}
+
 export interface DrainOptions {
   /** Stop waiting for requests in flight after this long and cut their connections. */
   timeoutMs: number;

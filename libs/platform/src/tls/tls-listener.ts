@@ -14,7 +14,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { type AppConfig } from '@ztp/config';
 import { limitConnections } from '../http/connection-limits';
-import { type DrainOptions, drainHttpServer, trackResponses } from '../http/http-drain';
+import { drainWith, trackResponses } from '../http/http-drain';
 import { StartupError } from '../runtime/run-main';
 import { APP_CONFIG } from '../tokens';
 
@@ -123,13 +123,10 @@ export class TlsListener implements OnApplicationBootstrap, BeforeApplicationShu
         `${this.options.name}: cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`,
       );
     }
+    // Drained with the app's own port when it stops (closeApp).
+    drainWith(this.adapterHost.httpAdapter.getHttpServer() as object, this.server);
     const { port } = this.address()!;
     this.logger.log({ port, host: settings.host }, `${this.options.name} listening (HTTPS)`);
-  }
-
-  /** Stops taking connections and lets requests in flight finish (see drainHttpServer). */
-  async drain(options: DrainOptions): Promise<void> {
-    if (this.server) await drainHttpServer(this.server, options);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

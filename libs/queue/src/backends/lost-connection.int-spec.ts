@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, QUEUE_SCHEMA, type TestDatabase } from '@ztp/persistence';
+import { JobQueues } from '../nest/job-queues';
 import { migrateQueueSchema } from '../queue-schema';
 import { PostgresBackend } from './postgres-backend';
 
@@ -103,10 +104,42 @@ describe('the PostgreSQL queue backend losing its connection', () => {
       await queue.close();
     }
   });
+
+  it('a queue first used while the database is unreachable works once it is back', async () => {
+    const queues = new JobQueues(backend);
+    const definition = { name: 'test.first-use-while-down', defaultJobOptions: {} };
+    try {
+      relay.refuse = true;
+      relay.resetAll();
+      await expect(queues.get(definition).add('while-down', {})).rejects.toThrow();
+      relay.refuse = false;
+      // BullMQ's queue kept its first connection's failure; JobQueues replaces it.
+      let added = false;
+      for (let i = 0; i < 20 && !added; i++) {
+        added = await queues
+          .get(definition)
+          .add('back', {})
+          .then(
+            () => true,
+            () => false,
+          );
+        if (!added) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(added).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
+      relay.refuse = false;
+      await queues.get(definition).obliterate({ force: true });
+      await queues.onApplicationShutdown();
+    }
+  });
 });
 
 /** A TCP relay to the database whose open connections can be reset (RST), like a crashed peer's. */
 class ResettableRelay {
+  /** While set, every new connection is cut at once, as by a server that is down. */
+  refuse = false;
+
   private constructor(
     private readonly server: Server,
     private readonly port: number,
@@ -115,7 +148,13 @@ class ResettableRelay {
 
   static async start(target: URL): Promise<ResettableRelay> {
     const sockets = new Set<Socket>();
+    let relay: ResettableRelay | undefined = undefined;
     const server = createServer((client) => {
+      if (relay?.refuse) {
+        client.on('error', () => undefined);
+        client.resetAndDestroy();
+        return;
+      }
       const upstream = connect(Number(target.port || 5432), target.hostname);
       for (const socket of [client, upstream]) {
         sockets.add(socket);
@@ -127,7 +166,8 @@ class ResettableRelay {
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new ResettableRelay(server, (server.address() as { port: number }).port, sockets);
+    relay = new ResettableRelay(server, (server.address() as { port: number }).port, sockets);
+    return relay;
   }
 
   /** `url` with its host and port replaced by the relay's. */
