@@ -140,6 +140,13 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     subjectPublicKey!.bytes[subjectPublicKey!.contentStart] !== 0
   )
     reader.fail('subjectPublicKey');
+  // RFC 5480 2.2: an EC point is uncompressed (04) or compressed (02, 03); "the hybrid form (06, 07)
+  // MUST NOT be used". OpenSSL reads a hybrid point as the same key, WebCrypto refuses it: found by
+  // the differential test (a 04 -> 06 bit flip that OpenSSL verified).
+  if (keyType === Oid.ecPublicKey) {
+    const form = subjectPublicKey!.bytes[subjectPublicKey!.contentStart + 1];
+    if (form !== 0x02 && form !== 0x03 && form !== 0x04) reader.fail('subjectPublicKey (EC point form)');
+  }
   const extensionsNode = fields.slice(offset + 6).find((n) => reader.contextTag(n) === 3);
   // RFC 5280 4.1.2.1: a certificate with extensions is v3.
   if (extensionsNode !== undefined && version !== 2) reader.fail('version (extensions need v3)');
