@@ -497,14 +497,11 @@ describe('the embedded default seeds a demo', () => {
       // manufacturer's key of the device's type, the demo rule extends it to the demo owner's key of
       // that type (one active key per type).
       const auth = { headers: { Authorization: `Bearer ${ownerKey}` } };
-      // (Owner2Keys of the onboardings above are listed too: the seed's keys are the named ones.)
       const ownerKeys = (
         (await (await fetch(`${launcher.urls.voucher}/v1/owner-keys`, auth)).json()) as {
-          id: string;
-          name: string;
-          spec: string;
-        }[]
-      ).filter((key) => key.name.startsWith('demo-owner-key-'));
+          items: { id: string; name: string; spec: string }[];
+        }
+      ).items.filter((key) => key.name.startsWith('demo-owner-key-'));
       expect(ownerKeys.map((key) => key.spec).sort()).toEqual(['P-256', 'P-384', 'RSA-2048', 'RSA-3072']);
       const types = [
         ['p256', 'P-256', 'EC P-256'],

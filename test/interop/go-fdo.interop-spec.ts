@@ -415,7 +415,7 @@ describe.runIf(missing === undefined)('go-fdo client -> our services (fresh npm 
     }
     const guid = await blobGuid(fdo, dir);
     // go-fdo's default device is P-384: the demo owner's P-384 key is the next owner.
-    const keys = await api<{ id: string; spec: string }[]>('GET', '/v1/owner-keys');
+    const keys = (await api<{ items: { id: string; spec: string }[] }>('GET', '/v1/owner-keys')).items;
     const p384 = keys.find((key) => key.spec === 'P-384');
     expect(p384, JSON.stringify(keys)).toBeDefined();
     writeFileSync(
