@@ -24,6 +24,11 @@ function routes(): Route[] {
       >;
     };
     for (const [path, operations] of Object.entries(document.paths)) {
+      // The device-facing protocol endpoints (FDO messages, SZTP RESTCONF) take no API key and name no
+      // tenant's resource: their `{msgType}` is a message number, answered over HTTP 200 even when
+      // refused. The fuzz and listener files attack them.
+      if (path.startsWith('/fdo/') || path.startsWith('/restconf/') || path.startsWith('/.well-known/'))
+        continue;
       for (const [method, operation] of Object.entries(operations)) {
         const schema = operation.requestBody?.content?.['application/json']?.schema;
         all.push({

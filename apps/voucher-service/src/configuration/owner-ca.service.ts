@@ -223,10 +223,13 @@ export class OwnerCaService {
         commonName: input.commonName,
       },
     });
-    const previous = await this.dataSource
-      .getRepository(OwnerCaRequestEntity)
-      .findOneBy({ ownerTenantId: tenantId });
-    await this.dataSource.transaction(async (manager) => {
+    // Two requests at once would both delete, then both insert (a unique violation, a 500): the
+    // second waits for the first, then replaces its pending request like any later one.
+    const previous = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('owner-ca-request:' || $1))`, [tenantId]);
+      const pending = await manager
+        .getRepository(OwnerCaRequestEntity)
+        .findOneBy({ ownerTenantId: tenantId });
       await manager.getRepository(OwnerCaRequestEntity).delete({ ownerTenantId: tenantId });
       await manager.getRepository(OwnerCaRequestEntity).insert({
         ownerTenantId: tenantId,
@@ -241,6 +244,7 @@ export class OwnerCaService {
         actor,
         data: { spec: input.spec, commonName: input.commonName },
       });
+      return pending;
     });
     if (previous) await this.custody.destroyKey(previous.custodyKeyId);
     return { csrPem: derToPem(csr, 'CERTIFICATE REQUEST') };

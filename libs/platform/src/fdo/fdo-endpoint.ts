@@ -12,7 +12,7 @@ import {
   MessageType,
   newErrorMessage,
 } from '@ztp/protocol';
-import { closeUnread } from '../http/connection-limits';
+import { closeUnread, lingerOnClose } from '../http/connection-limits';
 import { requestIdOf, REQUEST_ID_HEADER } from '../http/request-id';
 import { type HttpMetrics } from '../metrics/http-metrics';
 import { FdoProtocolError } from './fdo-protocol-error';
@@ -146,6 +146,7 @@ export class FdoEndpoint {
       req.removeAllListeners('data');
       req.pause();
       res.setHeader('Connection', 'close');
+      lingerOnClose(req);
       res.once('finish', () => closeUnread(req));
       write(
         res,

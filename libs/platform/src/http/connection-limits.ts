@@ -19,6 +19,19 @@ export function closeUnread(req: IncomingMessage): void {
 }
 
 /**
+ * A lingering close (RFC 9112 9.6) for an answer sent before its request body was read: Node's own
+ * close after a `Connection: close` answer (socket.destroySoon) destroys the socket as soon as the
+ * answer is flushed, and closing with unread bytes in the kernel's buffer sends a TCP RST, which
+ * can discard the answer before the client reads it (the client sees EPIPE/ECONNRESET and no
+ * answer). Instead the socket half-closes and Node's parser discards what still arrives, for at
+ * most UNREAD_BODY_GRACE_MS. Call it before the answer is written.
+ */
+export function lingerOnClose(req: IncomingMessage): void {
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  socket.destroySoon = () => closeUnread(req);
+}
+
+/**
  * Limits every connection of `server` (REST on Express, the SZTP RESTCONF listener): header and
  * request timeouts, and a response sent before its request's body was read to the end (a 413 from
  * a size-limited body parser, an early refusal) closes the connection instead of reading the rest.
@@ -32,6 +45,10 @@ export function limitConnections(
   server.headersTimeout = timeouts.headersMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    // 'prefinish' runs before Node's own 'finish' handling closes the socket.
+    res.once('prefinish', () => {
+      if (!req.complete) lingerOnClose(req);
+    });
     res.once('finish', () => {
       if (!req.complete) closeUnread(req);
     });
