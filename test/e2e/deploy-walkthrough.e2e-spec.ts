@@ -88,13 +88,14 @@ describe('deploy/README.md walkthrough: bootstrap on a fresh database, then a fi
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
   const processes: { child: ChildProcess; output: string }[] = [];
-  const ports = { rendezvous: 0, voucherService: 0, ownerOnboarding: 0 };
+  const ports = { rendezvous: 0, voucherService: 0, ownerOnboarding: 0, worker: 0 };
 
   beforeAll(async () => {
     database = await createTestDatabase({ migrate: false });
     ports.rendezvous = await freePort();
     ports.voucherService = await freePort();
     ports.ownerOnboarding = await freePort();
+    ports.worker = await freePort();
     // The README's configuration block, writing the test's file, for this machine's free ports.
     const configure = shellBlockAfter('### 1. Configure and start')
       .split('\n')
@@ -130,12 +131,21 @@ describe('deploy/README.md walkthrough: bootstrap on a fresh database, then a fi
       RENDEZVOUS_PORT: String(ports.rendezvous),
       VOUCHER_SERVICE_PORT: String(ports.voucherService),
       OWNER_ONBOARDING_PORT: String(ports.ownerOnboarding),
+      WORKER_PORT: String(ports.worker),
       npm_config_update_notifier: 'false',
     };
   }, 60_000);
 
   afterAll(async () => {
-    for (const { child } of processes) child.kill('SIGTERM');
+    // Each `npm run` is its own process group: the signal reaches the node process npm started
+    // (a SIGTERM to npm alone left the worker running after the test).
+    for (const { child } of processes) {
+      try {
+        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     await Promise.all(
       processes.map(
         ({ child }) =>
@@ -187,6 +197,7 @@ describe('deploy/README.md walkthrough: bootstrap on a fresh database, then a fi
           cwd: REPO_ROOT,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
         });
         const entry = { child, output: '' };
         child.stdout?.on(

@@ -97,7 +97,8 @@ export function faultDrill(queuesOn: 'redis' | 'postgres', options: { skip?: str
           ThrowawayPostgres.start(),
           queuesOn === 'redis' ? ThrowawayRedis.start() : undefined,
         ]);
-        const [rvPort, vsPort, ooPortA, ooPortB] = await Promise.all([
+        const [rvPort, vsPort, ooPortA, ooPortB, workerPort] = await Promise.all([
+          freePort(),
           freePort(),
           freePort(),
           freePort(),
@@ -120,6 +121,8 @@ export function faultDrill(queuesOn: 'redis' | 'postgres', options: { skip?: str
           RENDEZVOUS_PORT: String(rvPort),
           VOUCHER_SERVICE_PORT: String(vsPort),
           OWNER_ONBOARDING_PORT: String(ooPort),
+          // The worker's health and metrics port: never the default 8043, which anything may hold.
+          WORKER_PORT: String(workerPort),
           RENDEZVOUS_PUBLIC_URL: urls.rendezvous,
           VOUCHER_SERVICE_PUBLIC_URL: urls.voucherService,
           // What TO0 registers for the demo owner: the balancer in front of both replicas.
